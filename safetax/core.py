@@ -12,7 +12,8 @@ import numpy as np
 # %% auto 0
 __all__ = ['PROFILES', 'DEFAULT_PROFILE', 'HUB_HOST', 'VERSIONED', 'SafetaxError', 'check_param', 'repo_root', 'data_dir',
            'cache_dir', 'sha256_file', 'hash_obj', 'atomic_write', 'Profile', 'get_profile', 'hub_reachable',
-           'require_hub', 'seed_everything', 'figures_dir', 'package_versions', 'git_commit', 'update_manifest']
+           'require_hub', 'seed_everything', 'figures_dir', 'package_versions', 'git_commit', 'update_manifest',
+           'save_table', 'save_figure']
 
 # %% ../nbs/00_core.ipynb
 class SafetaxError(ValueError):
@@ -61,6 +62,8 @@ def hash_obj(obj, n:int=16) -> str:
     s = json.dumps(obj, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(s.encode()).hexdigest()[:n]
 
+_UMASK = os.umask(0); os.umask(_UMASK)
+
 def atomic_write(path, data) -> Path:
     "Write `data` (str or bytes) to `path` atomically: temp file in the same folder, then rename."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -69,6 +72,7 @@ def atomic_write(path, data) -> Path:
         with os.fdopen(fd, 'wb') as f:
             f.write(data.encode() if isinstance(data, str) else data)
             f.flush(); os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
@@ -185,3 +189,18 @@ def update_manifest(out_dir, experiment:str, **entry) -> dict:
              updated=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
     atomic_write(path, json.dumps(m, indent=1, sort_keys=True, default=str) + '\n')
     return m
+
+# %% ../nbs/00_core.ipynb
+def save_table(df, path, index:bool=False, floatfmt:str='.3f') -> Path:
+    "Write DataFrame `df` as `<path>.csv` and `<path>.md`; return the CSV path."
+    path = Path(path)
+    atomic_write(path.with_suffix('.csv'), df.to_csv(index=index))
+    md = df.apply(lambda c: c.map(lambda v: v.replace('|', '\\|').replace('\n', '<br>') if isinstance(v, str) else v))
+    atomic_write(path.with_suffix('.md'), md.to_markdown(index=index, floatfmt=floatfmt) + '\n')
+    return path.with_suffix('.csv')
+
+def save_figure(fig, path, dpi:int=120) -> Path:
+    "Write matplotlib `fig` as `<path>.png` (atomically); return the path."
+    import io
+    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=dpi, bbox_inches='tight')
+    return atomic_write(Path(path).with_suffix('.png'), buf.getvalue())
