@@ -1,0 +1,41 @@
+"Repository-level promises: pins agree, the vendored data is intact, the README has its two commands, bad inputs fail in one line."
+import configparser, re
+import pytest
+from conftest import ROOT
+from safetax.core import SafetaxError
+from safetax.data import expected_checksums, verify_checksum, load_prompts, load_reasoning
+from safetax.models import load_model
+
+def _settings():
+    c = configparser.ConfigParser(delimiters=['=']); c.read(ROOT/'settings.ini'); return c['DEFAULT']
+
+def test_environment_yml_has_the_same_pins():
+    pins = _settings()['requirements'].split()
+    yml = re.findall(r'^\s+- (\S+==\S+)$', (ROOT/'environment.yml').read_text(), re.M)
+    assert sorted(yml) == sorted(pins)
+    assert 'torch==2.13.0' in pins and any(p.startswith('nbdev==2.') for p in pins)
+
+def test_settings_keep_parameters_tag():
+    assert _settings()['allowed_cell_metadata_keys'] == 'tags'
+
+def test_vendored_data_matches_checksums():
+    sums = expected_checksums()
+    assert len(sums) == 13
+    for rel in sums: verify_checksum(rel)
+    assert (ROOT/'data'/'README.md').exists()
+
+def test_readme_has_the_two_commands():
+    text = (ROOT/'README.md').read_text()
+    block = text.split('## Set up and run', 1)[1].split('##', 1)[0]
+    cmds = re.findall(r'^(python3 tasks\.py \w+)', block, re.M)
+    assert cmds == ['python3 tasks.py reproduce', 'python3 tasks.py test']
+
+@pytest.mark.parametrize('call,msg', [
+    (lambda: load_prompts('harmbenchh'), "unknown prompts set 'harmbenchh'"),
+    (lambda: load_reasoning('gsm8k', n=0), "n=0 asks for an empty sample"),
+    (lambda: load_reasoning('gsm8k', n='ten'), "pass a int"),
+    (lambda: load_model('gpt-9'), "unknown model 'gpt-9'"),
+])
+def test_bad_input_is_one_line(call, msg):
+    with pytest.raises(SafetaxError) as e: call()
+    assert msg in str(e.value) and '\n' not in str(e.value)
