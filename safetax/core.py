@@ -179,11 +179,12 @@ def git_commit() -> str|None:
     except (OSError, subprocess.SubprocessError): return None
 
 # %% ../nbs/00_core.ipynb
-def update_manifest(out_dir, experiment:str, **entry) -> dict:
-    "Merge `entry` (profile, models, data, wall_s, ...) for `experiment` into `<out_dir>/manifest.json`."
+def update_manifest(out_dir, experiment:str|None=None, run:dict|None=None, **entry) -> dict:
+    "Merge `entry` (profile, models, data, wall_s, ...) for `experiment`, and `run` facts, into `<out_dir>/manifest.json`."
     path = Path(out_dir)/'manifest.json'
     m = json.loads(path.read_text()) if path.exists() else {}
-    m.setdefault('experiments', {}).setdefault(experiment, {}).update(entry)
+    if experiment: m.setdefault('experiments', {}).setdefault(experiment, {}).update(entry)
+    if run: m.setdefault('run', {}).update(run)
     m.update(versions=package_versions(), git_commit=git_commit(),
              machine={'platform': platform.platform(), 'cpus': os.cpu_count(), 'python': platform.python_version()},
              updated=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))

@@ -90,8 +90,13 @@ def reproduce(profile:str='cpu', only:list|None=None, force:bool=False, log=prin
         if not force and is_done(n, p.name): log(f"{n}: up to date, skipped"); continue
         log(f"{n}: running ({p.name} profile)")
         walls[n] = run_experiment(n, p.name, log)
+    wall = time.perf_counter() - t
+    stamp = repo_root()/'.venv'/'.safetax-installed'  # written by tasks.py: "<hash> <install seconds>s"
+    install = stamp.read_text().split()[1] if stamp.exists() else None
+    update_manifest(figures_dir(p.name), run={'profile': p.name, 'experiments': names, 'wall_s_this_call': round(wall, 1),
+                                              'ran': sorted(walls), 'install_time': install})
     write_index(p.name)
-    log(f"reproduction ({p.name}) finished in {time.perf_counter() - t:.0f} s; figures in {figures_dir(p.name)}")
+    log(f"reproduction ({p.name}) finished in {wall:.0f} s; figures in {figures_dir(p.name)}")
     return walls
 
 def main(argv=None):
