@@ -91,6 +91,13 @@ class Profile:
     max_new_tokens: int = 128  # generation length
     n_prompts: int = 32        # prompts per evaluation set
     n_card: int = 4            # prompts per set shown in the model card
+    eval_harmful: str = 'harmbench'  # harmful set for ASR (safety_sft/training prompts come from other sets)
+    eval_reasoning: str = 'arith'    # reasoning set (the tiny LRM's held-out problems; math500 on paper)
+    n_reasoning: int = 64      # reasoning problems per evaluation
+    reasoning_tokens: int = 128  # generation length for reasoning problems
+    lrm_arith: int = 0         # tiny-LRM warm-up: arithmetic traces (0: no warm-up, the model is already an LRM)
+    lrm_general: int = 0       # tiny-LRM warm-up: general instructions answered by the base model
+    lrm_epochs: float = 1.0    # tiny-LRM warm-up epochs
     seed: int = 0
 
     def check(self) -> 'Profile':
@@ -99,10 +106,13 @@ class Profile:
         return self
 
 PROFILES = {p.name: p for p in [
-    Profile('smoke', model='tiny-random', batch_size=4, max_new_tokens=8, n_prompts=4, n_card=2),
-    Profile('cpu', model='smollm2-135m', batch_size=16, max_new_tokens=96, n_prompts=32, n_card=4),
+    Profile('smoke', model='tiny-random', batch_size=4, max_new_tokens=8, n_prompts=4, n_card=2,
+            n_reasoning=4, reasoning_tokens=8, lrm_arith=8, lrm_general=4, lrm_epochs=1),
+    Profile('cpu', model='smollm2-135m', batch_size=16, max_new_tokens=96, n_prompts=48, n_card=4,
+            n_reasoning=64, reasoning_tokens=128, lrm_arith=400, lrm_general=200, lrm_epochs=2),
     Profile('paper', model='Qwen/Qwen3-8B', device='cuda', backend='vllm', data_source='hub',
-            batch_size=64, max_new_tokens=1024, n_prompts=10_000, n_card=8),
+            batch_size=64, max_new_tokens=1024, n_prompts=10_000, n_card=8,
+            eval_reasoning='math500', n_reasoning=500, reasoning_tokens=4096),
 ]}
 DEFAULT_PROFILE = 'cpu'
 

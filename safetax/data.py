@@ -11,9 +11,9 @@ import pandas as pd
 from .core import SafetaxError, data_dir, sha256_file, check_param, require_hub
 
 # %% auto 0
-__all__ = ['SETS', 'TIDY', 'DataSpec', 'set_names', 'expected_checksums', 'verify_checksum', 'loaded_checksums', 'read_file',
-           'check_columns', 'sample', 'split', 'disjoint', 'get_spec', 'load_set', 'load_prompts', 'load_reasoning',
-           'load_sft', 'load_calibration']
+__all__ = ['SETS', 'TIDY', 'ARITH_TRAIN_POOL', 'DataSpec', 'set_names', 'expected_checksums', 'verify_checksum',
+           'loaded_checksums', 'read_file', 'check_columns', 'sample', 'split', 'disjoint', 'get_spec', 'load_set',
+           'load_prompts', 'load_reasoning', 'load_sft', 'load_calibration', 'arithmetic_problems', 'load_arith']
 
 # %% ../nbs/01_data.ipynb
 @dataclass(frozen=True)
@@ -200,6 +200,7 @@ def load_prompts(name, n:int|None=None, seed:int=0, label:str|None=None, source:
 
 def load_reasoning(name, split:str='test', n:int|None=None, seed:int=0, source:str='local', **kw) -> pd.DataFrame:
     "Reasoning problems of set `name` with reference final answers (`id, question, answer, source`)."
+    if name == 'arith': return load_arith(split, n, seed)
     df = load_set(name, 'reasoning', split=split, n=n, seed=seed, source=source, **kw)
     if name == 'gsm8k': df['answer'] = df.answer.map(lambda a: str(a).split('####')[-1].strip().replace(',', ''))
     else: df['answer'] = df.answer.astype(str)
@@ -212,3 +213,46 @@ def load_sft(name, n:int|None=None, seed:int=0, source:str='local', **kw) -> pd.
 def load_calibration(name, n:int|None=None, seed:int=0, **kw) -> pd.DataFrame:
     "Human-labelled completions for judge calibration (`id, prompt, completion, type, label, source`)."
     return load_set(name, 'calibration', n=n, seed=seed, **kw)
+
+# %% ../nbs/01_data.ipynb
+import random as _random
+
+_NAMES = ['Ana', 'Ben', 'Chloe', 'Dev', 'Emma', 'Farid', 'Grace', 'Hugo', 'Iris', 'Jonas', 'Kemi', 'Liam']
+_THINGS = ['apples', 'marbles', 'stickers', 'books', 'coins', 'shells', 'cards', 'pencils', 'stamps', 'eggs']
+
+def _problem(rng:_random.Random, steps:int) -> dict:
+    "One word problem with `steps` operations, its think trace and its answer."
+    name, thing = rng.choice(_NAMES), rng.choice(_THINGS)
+    x = rng.randint(2, 40)
+    q, lines = [f"{name} has {x} {thing}."], []
+    for _ in range(steps):
+        op = rng.choice(['+', '-', '*'] if x <= 25 else ['+', '-'])
+        if op == '-' and x < 3: op = '+'
+        b = rng.randint(2, 30) if op == '+' else rng.randint(1, x - 1) if op == '-' else rng.randint(2, 4)
+        q.append({'+': f"Then {name} gets {b} more.", '-': f"Then {name} gives away {b}.",
+                  '*': f"Then the number of {thing} becomes {b} times as large."}[op])
+        y = x + b if op == '+' else x - b if op == '-' else x * b
+        lines.append(f"{x} {'x' if op == '*' else op} {b} = {y}.")
+        x = y
+    q.append(f"How many {thing} does {name} have now?")
+    trace = '<think>\n' + '\n'.join(lines) + '\n</think>\n\nThe answer is ' + str(x) + '.'
+    return {'question': ' '.join(q), 'answer': str(x), 'trace': trace, 'steps': steps}
+
+def arithmetic_problems(n:int, seed:int=0, steps:tuple=(2, 4)) -> pd.DataFrame:
+    "`n` seeded word problems of `steps[0]`..`steps[1]` operations: `question, answer, trace, steps`."
+    check_param('n', n, int); rng = _random.Random(seed)
+    return pd.DataFrame([_problem(rng, rng.randint(*steps)) for _ in range(n)])
+
+# %% ../nbs/01_data.ipynb
+ARITH_TRAIN_POOL = 5000
+
+def load_arith(split:str='test', n:int|None=None, seed:int=0) -> pd.DataFrame:
+    "The synthetic `arith` reasoning set: `train` problems, or `test` problems disjoint from the training pool."
+    check_param('split', split, str, ['train', 'test'])
+    train = arithmetic_problems(ARITH_TRAIN_POOL, seed=12345)
+    if split == 'train': df = train
+    else: df = disjoint(arithmetic_problems(2 * (n or 500) + 100, seed=67890), train, col='question').drop_duplicates('question')
+    df = df.reset_index(drop=True)
+    df.insert(0, 'id', [f'arith-{split}-{i}' for i in range(len(df))])
+    df['source'] = 'arith'
+    return sample(df, n, seed) if split == 'train' else df.head(n).reset_index(drop=True)
