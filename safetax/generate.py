@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_generate.ipynb 2
 from __future__ import annotations
-import json, sqlite3, time, importlib.util
+import json, sqlite3, time, importlib.util, copy, weakref
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import pandas as pd, torch
@@ -13,8 +13,8 @@ from transformers import GenerationConfig
 from .core import SafetaxError, cache_dir, hash_obj, check_param
 
 # %% auto 0
-__all__ = ['BACKENDS', 'to_messages', 'format_chat', 'split_thinking', 'GenConfig', 'GenCache', 'gen_cache', 'generate',
-           'throughput']
+__all__ = ['BACKENDS', 'to_messages', 'format_chat', 'split_thinking', 'GenConfig', 'GenCache', 'gen_cache', 'with_dtype',
+           'generate', 'throughput']
 
 # %% ../nbs/03_generate.ipynb
 def to_messages(prompt, system:str|None=None) -> list:
@@ -113,12 +113,28 @@ def _generate_hf(model, tok, texts:list, cfg:GenConfig) -> list:
     return recs
 
 # %% ../nbs/03_generate.ipynb
+_CASTS = weakref.WeakKeyDictionary()  # model -> (fingerprint, dtype, cast copy)
+
+def with_dtype(model, dtype:str|None):
+    "`model` itself if it already has `dtype` (or dtype is None), else a cached cast copy with its own fingerprint."
+    if dtype is None or model.dtype == getattr(torch, dtype): return model
+    check_param('dtype', dtype, str, ['float32', 'bfloat16', 'float16'])
+    fp = _model_fingerprint(model)
+    hit = _CASTS.get(model)
+    if hit and hit[:2] == (fp, dtype): return hit[2]
+    m = copy.deepcopy(model).to(getattr(torch, dtype)).eval()
+    m.safetax_fingerprint = f'{fp}-{dtype}'
+    _CASTS[model] = (fp, dtype, m)
+    return m
+
+# %% ../nbs/03_generate.ipynb
 BACKENDS = {'hf': _generate_hf}
 
 def generate(model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, backend:str='hf',
-             cache:bool=True, cache_extra=None, progress:bool=True, desc:str='generate') -> pd.DataFrame:
+             cache:bool=True, cache_extra=None, progress:bool=True, desc:str='generate', dtype:str|None=None) -> pd.DataFrame:
     "Complete every prompt; one row each: `prompt, completion, thinking, answer, n_tokens, finished, cached`."
     cfg = cfg or GenConfig()
+    model = with_dtype(model, dtype)
     check_param('batch_size', batch_size, int); check_param('backend', backend, str, list(BACKENDS) + ['vllm'])
     if backend == 'vllm' and 'vllm' not in BACKENDS: _register_vllm()
     prompts = list(prompts)
@@ -165,10 +181,11 @@ def _register_vllm():
     BACKENDS['vllm'] = _generate_vllm
 
 # %% ../nbs/03_generate.ipynb
-def throughput(model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, backend:str='hf') -> dict:
+def throughput(model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, backend:str='hf', dtype:str|None=None) -> dict:
     "New tokens per second of `backend` over `prompts` at `batch_size` (no cache)."
+    model = with_dtype(model, dtype)
     t = time.perf_counter()
     out = generate(model, tok, prompts, cfg, batch_size=batch_size, backend=backend, cache=False, progress=False)
     s = time.perf_counter() - t
-    return {'backend': backend, 'batch_size': batch_size, 'prompts': len(prompts), 'new_tokens': int(out.n_tokens.sum()),
-            'seconds': round(s, 3), 'tokens_per_s': round(out.n_tokens.sum() / s, 1)}
+    return {'backend': backend, 'dtype': str(model.dtype).removeprefix('torch.'), 'batch_size': batch_size, 'prompts': len(prompts),
+            'new_tokens': int(out.n_tokens.sum()), 'seconds': round(s, 3), 'tokens_per_s': round(float(out.n_tokens.sum() / s), 1)}

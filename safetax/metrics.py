@@ -83,7 +83,7 @@ def evaluate(model, tok, profile:str|Profile='cpu', name:str='model', judge=None
             'unsafe_compliance': load_prompts('xstest', label='unsafe', n=P.n_prompts, **src)}
     reas = load_reasoning(P.eval_reasoning, n=P.n_reasoning, **src)
     gen = lambda prompts, n_tok: generate(model, tok, prompts, GenConfig(max_new_tokens=n_tok, system=system),
-                                          batch_size=P.batch_size, backend=P.backend, cache_extra=cache_extra, desc=name)
+                                          batch_size=P.batch_size, backend=P.backend, cache_extra=cache_extra, desc=name, dtype=P.gen_dtype)
     rows, per = [], []
     for metric, df in sets.items():
         g = gen(df.prompt, P.max_new_tokens)

@@ -133,7 +133,7 @@ def warmup_data(model, tok, n_arith:int=400, n_general:int=200, seed:int=0, max_
     return pd.concat([ari, gen[gen.response.str.len() > len(GENERAL_THOUGHT) + 30]]).sample(frac=1, random_state=seed).reset_index(drop=True)
 
 # %% ../nbs/06_train.ipynb
-LRM_TRAIN = TrainConfig(method='lora', r=32, alpha=64, lr=1e-3, epochs=2, batch_size=16, max_length=192)
+LRM_TRAIN = TrainConfig(method="lora", r=32, alpha=64, lr=1e-3, epochs=1, batch_size=8, max_length=192)
 
 def tiny_lrm(profile:str|Profile='cpu', cfg:TrainConfig=LRM_TRAIN):
     "The profile's target reasoning model as `(model, tok)`: the warm-up fine-tune of its base (or the hub LRM on `paper`)."
