@@ -104,6 +104,10 @@ class Profile:
     def check(self) -> 'Profile':
         "Fail at once, with the fix, if this profile cannot run here (e.g. `paper` offline)."
         if self.data_source == 'hub' or '/' in self.model: require_hub(f"profile '{self.name}'")
+        if self.device.startswith('cuda'):
+            import torch
+            if not torch.cuda.is_available():
+                raise SafetaxError(f"profile '{self.name}' needs a CUDA GPU and this machine has none; use profile='cpu' here")
         return self
 
 PROFILES = {p.name: p for p in [
@@ -204,11 +208,13 @@ def update_manifest(out_dir, experiment:str|None=None, run:dict|None=None, **ent
 
 # %% ../nbs/00_core.ipynb
 def save_table(df, path, index:bool=False, floatfmt:str='.3f') -> Path:
-    "Write DataFrame `df` as `<path>.csv` and `<path>.md`; return the CSV path."
+    "Write DataFrame `df` as `<path>.csv` and `<path>.md` (floats as `floatfmt`); return the CSV path."
+    import pandas as pd
     path = Path(path)
     atomic_write(path.with_suffix('.csv'), df.to_csv(index=index))
     md = df.apply(lambda c: c.map(lambda v: v.replace('|', '\\|').replace('\n', '<br>') if isinstance(v, str) else v))
-    atomic_write(path.with_suffix('.md'), md.to_markdown(index=index, floatfmt=floatfmt) + '\n')
+    fmts = (['g'] if index else []) + [floatfmt if pd.api.types.is_float_dtype(t) else 'g' for t in df.dtypes]
+    atomic_write(path.with_suffix('.md'), md.to_markdown(index=index, floatfmt=fmts) + '\n')
     return path.with_suffix('.csv')
 
 def save_figure(fig, path, dpi:int=120) -> Path:
