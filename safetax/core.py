@@ -110,6 +110,7 @@ class Profile:
                 raise SafetaxError(f"profile '{self.name}' needs a CUDA GPU and this machine has none; use profile='cpu' here")
         return self
 
+# %% ../nbs/00_core.ipynb
 PROFILES = {p.name: p for p in [
     Profile('smoke', model='tiny-random', batch_size=4, max_new_tokens=8, n_prompts=4, n_card=2,
             n_reasoning=4, reasoning_tokens=8, lrm_arith=8, lrm_general=4, lrm_epochs=1),

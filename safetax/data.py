@@ -29,6 +29,7 @@ class DataSpec:
     hub: tuple|None = None           # (hub id, config, split) for the paper profile
     hub_columns: dict = field(default_factory=dict)  # tidy column -> hub column, where they differ
 
+# %% ../nbs/01_data.ipynb
 SETS = {s.name: s for s in [
     DataSpec('advbench', 'prompts', 'harmful/advbench.csv', {'prompt': 'goal'}, label='harmful',
              hub=('walledai/AdvBench', None, 'train'), hub_columns={'prompt': 'prompt'}),
@@ -194,8 +195,9 @@ def load_prompts(name, n:int|None=None, seed:int=0, label:str|None=None, source:
     df = load_set(name, 'prompts', n=None, source=source, **kw)
     if label is not None:
         check_param('label', label, str)
+        labels = sorted(set(df.label.astype(str)))
         df = df[df.label == label]
-        if len(df) == 0: raise SafetaxError(f"set '{name}' has no prompts labelled '{label}'; use one of {', '.join(sorted(set(load_set(name, 'prompts', source=source, **kw).label.astype(str))))}")
+        if len(df) == 0: raise SafetaxError(f"set '{name}' has no prompts labelled '{label}'; use one of {', '.join(labels)}")
     return sample(df, n, seed)
 
 def load_reasoning(name, split:str='test', n:int|None=None, seed:int=0, source:str='local', **kw) -> pd.DataFrame:

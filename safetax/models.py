@@ -53,7 +53,7 @@ def _convert_gguf(name:str, dest:Path) -> Path:
 TINY_CONFIG = dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
                    num_key_value_heads=2, max_position_embeddings=2048, tie_word_embeddings=True)
 
-def _make_tiny(dest:Path, seed:int=0) -> Path:
+def _make_tiny(name:str, dest:Path, seed:int=0) -> Path:
     "Save a seeded random Llama with the embedded model's tokenizer into `dest`."
     gguf = embedded_gguf('smollm2-135m')
     tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
@@ -72,7 +72,7 @@ LOCAL_MODELS = {'smollm2-135m': _convert_gguf, 'tiny-random': _make_tiny}
 def model_path(name:str) -> Path:
     "Folder of local model `name` in the cache, built on first use."
     dest = cache_dir('models')/name
-    if not (dest/'safetax.json').exists(): LOCAL_MODELS[name](name, dest) if name != 'tiny-random' else _make_tiny(dest)
+    if not (dest/'safetax.json').exists(): LOCAL_MODELS[name](name, dest)
     return dest
 
 def _prepare_tokenizer(tok):
