@@ -4,17 +4,23 @@
 
 # %% ../nbs/10_dgr.ipynb 2
 from __future__ import annotations
-import math, random
+import math, random, re, time
+from dataclasses import dataclass
 import numpy as np, pandas as pd, torch
-from .core import SafetaxError, check_param
+from .core import SafetaxError, check_param, get_profile, Profile, require_hub
 from .data import load_prompts, load_sft, disjoint, sample
 from .generate import GenConfig, generate, format_chat, split_thinking, with_dtype
-from .judges import RefusalJudge, is_refusal
+from .judges import RefusalJudge, is_refusal, REFUSAL_LABELS
+from .metrics import evaluate, rate_ci
+from .train import TrainConfig, sft
 
 # %% auto 0
-__all__ = ['EVAL_HARMFUL', 'DIRECT_THOUGHT', 'DIRECT_ANSWER', 'R1ACT_TEMPLATE', 'HARMS', 'DEFAULT_HARM', 'SOURCES',
-           'REFINE_TEMPLATE', 'training_prompts', 'direct_refusal', 'r1_act', 'source_set', 'refinement_failure',
-           'refine', 'response_nll', 'unigram_js', 'distribution_shift']
+__all__ = ['EVAL_HARMFUL', 'DIRECT_THOUGHT', 'DIRECT_ANSWER', 'R1ACT_TEMPLATE', 'HARMS', 'DEFAULT_HARM', 'SOURCES', 'HUB_SOURCES',
+           'REFINE_TEMPLATE', 'DGR_SIZES', 'EVAL_METRICS', 'PAPER_GAIN', 'training_prompts', 'direct_refusal', 'r1_act',
+           'source_set', 'RefineConfig', 'refinement_failure', 'first_words', 'first_sentences', 'rewrite_prompts',
+           'rewrite', 'refine', 'response_nll', 'unigram_js', 'distribution_shift', 'DGRSizes', 'dgr_sizes',
+           'eval_profile', 'mix', 'train_variant', 'refusal_rows', 'paired_gain', 'spearman_ci', 'plot_shift',
+           'plot_efficiency']
 
 # %% ../nbs/10_dgr.ipynb
 EVAL_HARMFUL = ('harmbench', 'strongreject')
@@ -62,12 +68,31 @@ def r1_act(prompts:pd.DataFrame) -> pd.DataFrame:
 # %% ../nbs/10_dgr.ipynb
 SOURCES = ('direct_refusal', 'r1_act', 'star1')
 
-def source_set(name:str, n:int, seed:int=0) -> pd.DataFrame:
-    "`n` examples of source safety set `name` (`prompt, response, source`)."
-    check_param('source set', name, str, SOURCES)
+HUB_SOURCES = {'direct_refusal': 'TianshengHuang/DirectRefusal', 'r1_act': 'Yeonjun/R1-Act-train'}
+
+def _pairs(df:pd.DataFrame, what:str) -> pd.DataFrame:
+    "`prompt, response` from a chat-format (`messages`/`conversations`) or a two-column SFT table."
+    for col in ('messages', 'conversations'):
+        if col in df:
+            turn = lambda ms, roles: next((m.get('content', m.get('value')) for m in ms if m.get('role', m.get('from')) in roles), None)
+            return pd.DataFrame({'prompt': [turn(list(m), ('user', 'human')) for m in df[col]],
+                                 'response': [turn(list(m), ('assistant', 'gpt')) for m in df[col]]})
+    p = next((c for c in ('prompt', 'instruction', 'question', 'input') if c in df), None)
+    r = next((c for c in ('response', 'output', 'answer', 'completion') if c in df), None)
+    if p is None or r is None: raise SafetaxError(f"{what} has neither chat messages nor prompt/response columns ({', '.join(df.columns)}); load it yourself and pass a prompt/response DataFrame")
+    return pd.DataFrame({'prompt': df[p].values, 'response': df[r].values})
+
+def source_set(name:str, n:int, seed:int=0, source:str='local') -> pd.DataFrame:
+    "`n` examples of source safety set `name` (`prompt, response, source`): rebuilt locally, or the published hub set."
+    check_param('source set', name, str, SOURCES); check_param('source', source, str, ['local', 'hub'])
     if name == 'star1':
-        s = load_sft('star1', n=n, seed=seed)
+        s = load_sft('star1', n=n, seed=seed, source=source)
         return pd.DataFrame({'prompt': s.prompt, 'response': s.response, 'source': 'star1'})
+    if source == 'hub':
+        require_hub(f"source set '{name}' ({HUB_SOURCES[name]})")
+        import datasets
+        df = _pairs(datasets.load_dataset(HUB_SOURCES[name], split='train').to_pandas(), f"hub set {HUB_SOURCES[name]}")
+        return sample(df.dropna(), n, seed).assign(source=name).reset_index(drop=True)
     return {'direct_refusal': direct_refusal, 'r1_act': r1_act}[name](training_prompts(n, seed))
 
 # %% ../nbs/10_dgr.ipynb
@@ -80,29 +105,100 @@ Reference response:
 
 Now write your own response to the request, in your own words: first think it through, then answer. Like the reference, refuse the request."""
 
+@dataclass(frozen=True)
+class RefineConfig:
+    "How the target model rewrites a safety example (all of it keys the generation cache)."
+    template: str = REFINE_TEMPLATE  # the rewrite prompt, with {prompt} and {response}
+    reference_words: int = 0         # words of the original's thought, and of its answer, shown as guidance (0: all)
+    think_words: int = 0             # words of the original thought the rewrite starts with (0: free)
+    answer_words: int = 0            # words of the original answer the rewrite's answer starts with (0: free, one pass)
+    think_sentences: int = 0         # two-pass rewrites: keep the thought's first n sentences (0: all, up to `</think>`)
+    answer_sentences: int = 0        # keep the answer's first n sentences (0: all)
+    max_new_tokens: int = 384        # cap of the (first) pass
+    answer_tokens: int = 128         # cap of the answer pass (two-pass rewrites)
+
+    def __post_init__(self):
+        check_param('template', self.template, str)
+        for k in ('reference_words', 'think_words', 'answer_words', 'think_sentences', 'answer_sentences', 'max_new_tokens', 'answer_tokens'): check_param(k, getattr(self, k), int)
+        if '{prompt}' not in self.template or '{response}' not in self.template:
+            raise SafetaxError("a refine template needs both {prompt} and {response} placeholders")
+
+# %% ../nbs/10_dgr.ipynb
 def refinement_failure(completion:str, finished:bool, judge=None) -> str|None:
-    "Why a rewrite is rejected ('empty', 'truncated', 'format', 'no refusal'), or None if it is kept."
+    "Why a rewrite is rejected ('empty', 'truncated', 'format', 'no refusal', 'partial refusal'), or None if it is kept."
     if not (completion or '').strip(): return 'empty'
     if not finished: return 'truncated'
     think, answer = split_thinking(completion)
     if '</think>' not in completion or not think or not answer: return 'format'
-    if not is_refusal((judge or RefusalJudge())([completion])[0]): return 'no refusal'
-    return None
+    label = (judge or RefusalJudge())([completion])[0]
+    return None if label == REFUSAL_LABELS[1] else 'no refusal' if not is_refusal(label) else 'partial refusal'
 
 # %% ../nbs/10_dgr.ipynb
-def refine(data:pd.DataFrame, model, tok, template:str=REFINE_TEMPLATE, cfg:GenConfig|None=None, judge=None,
-           batch_size:int=16, dtype:str|None=None) -> pd.DataFrame:
+def first_words(text:str, n:int) -> str:
+    "The first `n` whitespace-separated words of `text` ('' for n = 0)."
+    return ' '.join(text.split()[:n]) if n > 0 else ''
+
+def first_sentences(text:str, n:int) -> tuple:
+    "`(text cut after its n-th sentence, whether that many whole sentences were found)`; n = 0 keeps the text."
+    if n <= 0: return text, True
+    ends = [m.end() for m in re.finditer(r'[.!?](?=\s|$)', text)]
+    return (text[:ends[n - 1]].strip(), True) if len(ends) >= n else (text.strip(), False)
+
+# %% ../nbs/10_dgr.ipynb
+def _assemble(thought:str, answer:str) -> str: return f"<think>\n{thought.strip()}\n</think>\n\n{answer.strip()}"
+
+def _cut_answer(completion:str, n:int) -> tuple:
+    "`(completion with its answer cut to n sentences, whether n whole sentences were there)`."
+    if '</think>' not in completion: return completion, False
+    think, answer = split_thinking(completion)
+    answer, whole = first_sentences(answer, n)
+    return _assemble(think, answer), whole
+
+def _thought(completion:str, n:int=0) -> str|None:
+    "The thought of a first-pass rewrite, cut to its first `n` sentences; None if it has none (or was cut short)."
+    closed = '</think>' in completion
+    t = completion.split('</think>')[0].replace('<think>', '', 1).strip()
+    if n: t, whole = first_sentences(t, n); closed = closed or whole
+    return t if closed and t else None
+
+def rewrite_prompts(data:pd.DataFrame, rc:RefineConfig) -> list:
+    "The rewrite prompt of each example: `rc.template` with the request and the (shortened) original."
+    shown = [_assemble(*(first_words(x, rc.reference_words) for x in split_thinking(r))) if rc.reference_words else r
+             for r in data.response]
+    return [rc.template.format(prompt=p, response=r) for p, r in zip(data.prompt, shown)]
+
+def rewrite(data:pd.DataFrame, model, tok, rc:RefineConfig|None=None, batch_size:int=16, dtype:str|None=None) -> pd.DataFrame:
+    "The model's rewrite of each example of `data` (prompt, response) with `rc`: columns `rewrite, finished`."
+    rc = rc or RefineConfig()
+    orig = [split_thinking(r) for r in data.response]
+    asks = rewrite_prompts(data, rc)
+    pre = [f"<think>\n{first_words(t, rc.think_words)}".rstrip() if rc.think_words else '' for t, _ in orig]
+    n1 = rc.max_new_tokens if not rc.answer_words else rc.max_new_tokens // 2
+    g = generate(model, tok, asks, GenConfig(max_new_tokens=n1), batch_size=batch_size, dtype=dtype, prefill=pre, desc='rewrite', progress=False)
+    out, fin = list(g.completion), list(g.finished)
+    if rc.answer_words:  # second pass: the model's own thought, then the original answer's first words, continued
+        thoughts = [_thought(c, rc.think_sentences) for c in out]
+        pre2 = [_assemble(t or '', first_words(a, rc.answer_words)) for t, (_, a) in zip(thoughts, orig)]
+        g2 = generate(model, tok, asks, GenConfig(max_new_tokens=rc.answer_tokens), batch_size=batch_size, dtype=dtype, prefill=pre2, desc='rewrite answers', progress=False)
+        out = [c2 if t else c for t, c, c2 in zip(thoughts, out, g2.completion)]
+        fin = [f2 if t else False for t, f2 in zip(thoughts, g2.finished)]
+    if rc.answer_sentences:  # a cut after whole sentences is a finished answer, even if generation ran on
+        cuts = [_cut_answer(c, rc.answer_sentences) for c in out]
+        out, fin = [c for c, _ in cuts], [f or whole for f, (_, whole) in zip(fin, cuts)]
+    return pd.DataFrame({'rewrite': out, 'finished': fin}, index=data.index)
+
+# %% ../nbs/10_dgr.ipynb
+def refine(data:pd.DataFrame, model, tok, rc:RefineConfig|None=None, judge=None, batch_size:int=16, dtype:str|None=None) -> pd.DataFrame:
     "DGR: `data` (prompt, response) rewritten by `model` itself; failed rewrites fall back to the original."
     for c in ('prompt', 'response'):
         if c not in data: raise SafetaxError(f"refine needs a '{c}' column (data has {', '.join(data.columns)})")
-    cfg = cfg or GenConfig(max_new_tokens=192)
-    asks = [template.format(prompt=p, response=r) for p, r in zip(data.prompt, data.response)]
-    g = generate(model, tok, asks, cfg, batch_size=batch_size, dtype=dtype, desc='refine')
-    why = [refinement_failure(c, f, judge) for c, f in zip(g.completion, g.finished)]
+    if len(data) == 0: raise SafetaxError("refine got an empty data set; pass at least one prompt/response row")
+    w = rewrite(data, model, tok, rc, batch_size=batch_size, dtype=dtype)
+    why = [refinement_failure(c, f, judge) for c, f in zip(w.rewrite, w.finished)]
     out = data.copy()
     out['original'] = data.response.values
-    out['rewrite'] = g.completion.values
-    out['refined'] = [w is None for w in why]
+    out['rewrite'] = w.rewrite.values
+    out['refined'] = [x is None for x in why]
     out['reject_reason'] = why
     out['response'] = np.where(out.refined, out.rewrite, out.original)
     out['source'] = [f'{s}+dgr' for s in data.get('source', pd.Series(['data'] * len(data)))]
@@ -123,8 +219,9 @@ def response_nll(data:pd.DataFrame, model, tok, batch_size:int=8, max_length:int
         x = torch.full((len(ids), L), tok.pad_token_id); att = torch.zeros_like(x)
         for j, s in enumerate(ids): x[j, :len(s)] = torch.tensor(s); att[j, :len(s)] = 1
         with torch.inference_mode():
-            logp = torch.log_softmax(model(input_ids=x.to(model.device), attention_mask=att.to(model.device)).logits.float(), -1)
-        tgt = x[:, 1:].to(model.device); lp = logp[:, :-1].gather(-1, tgt[..., None])[..., 0]
+            logits = model(input_ids=x.to(model.device), attention_mask=att.to(model.device)).logits[:, :-1].float()
+            tgt = x[:, 1:].to(model.device)
+            lp = logits.gather(-1, tgt[..., None])[..., 0] - torch.logsumexp(logits, -1)
         for j, s in enumerate(ids):
             out.append(float(-lp[j, starts[j] - 1:len(s) - 1].mean()))
     return np.array(out)
@@ -139,9 +236,127 @@ def unigram_js(texts_a, texts_b, tok) -> float:
     kl = lambda a, b: float(np.sum(a[a > 0] * np.log2(a[a > 0] / b[a > 0])))
     return 0.5 * kl(p, m) + 0.5 * kl(q, m)
 
-def distribution_shift(data:pd.DataFrame, model, tok, batch_size:int=8, own_tokens:int=128, dtype:str|None=None) -> dict:
+def distribution_shift(data:pd.DataFrame, model, tok, batch_size:int=8, own_tokens:int=128, dtype:str|None=None,
+                       gen_batch_size:int=16, max_length:int=512) -> dict:
     "How far `data`'s responses are from `model`: mean response NLL, perplexity, and unigram JS vs its own answers."
     if len(data) == 0: raise SafetaxError("distribution_shift got an empty data set; pass at least one prompt/response row")
-    nll = response_nll(data, model, tok, batch_size=batch_size)
-    own = generate(model, tok, data.prompt, GenConfig(max_new_tokens=own_tokens), batch_size=max(batch_size, 16), dtype=dtype, desc='own answers')
+    nll = response_nll(data, with_dtype(model, dtype), tok, batch_size=batch_size, max_length=max_length)
+    own = generate(model, tok, data.prompt, GenConfig(max_new_tokens=own_tokens), batch_size=gen_batch_size, dtype=dtype,
+                   desc='own answers', progress=False)
     return {'nll': float(nll.mean()), 'ppl': float(math.exp(nll.mean())), 'js_unigram': unigram_js(data.response, own.completion, tok), 'n': len(data)}
+
+# %% ../nbs/10_dgr.ipynb
+@dataclass(frozen=True)
+class DGRSizes:
+    "Sizes of the DGR experiments on one profile."
+    n_train: int                   # examples per source set
+    train: TrainConfig             # the safety SFT, identical for every variant
+    refine: RefineConfig           # how the target model rewrites
+    mixes: tuple = (0.5,)          # shares of refined examples in mixed sets (more points for shift vs degradation)
+    mix_sources: tuple = SOURCES   # sources that get mixed sets
+    efficiency: tuple = ((10, 2), (25, 1))  # (refined-set size, data samples) of the sample-efficiency curve; n_train is its last point
+    eff_source: str = 'direct_refusal'
+    n_eval: int|None = None        # prompts per safety set (None: the profile's n_prompts)
+    n_reasoning: int|None = None   # reasoning problems (None: the profile's)
+    eval_tokens: int|None = None   # generation length on the safety sets (None: the profile's max_new_tokens)
+    own_tokens: int = 96           # length of the model's own answers for the token-divergence proxy
+
+DGR_SIZES = {
+    'smoke': DGRSizes(n_train=6, train=TrainConfig(r=8, alpha=16, lr=5e-4, max_steps=2, batch_size=4, max_length=128),
+                      refine=RefineConfig(think_words=4, answer_words=3, answer_sentences=2, max_new_tokens=16, answer_tokens=8),
+                      mix_sources=('direct_refusal',), efficiency=((2, 1),), own_tokens=8),
+    'cpu': DGRSizes(n_train=32, train=TrainConfig(r=16, alpha=32, lr=1e-3, max_steps=12, batch_size=8, max_length=256),
+                    refine=RefineConfig(reference_words=60, think_words=4, answer_words=3, think_sentences=2, answer_sentences=1,
+                                        max_new_tokens=128, answer_tokens=48),
+                    mix_sources=('r1_act',), efficiency=((10, 2), (20, 1)), n_eval=32, n_reasoning=48, eval_tokens=64, own_tokens=64),
+    'paper': DGRSizes(n_train=1000, train=TrainConfig(r=16, alpha=32, lr=1e-5, epochs=15, batch_size=16, max_length=4096),
+                      refine=RefineConfig(max_new_tokens=4096), mixes=(0.25, 0.5, 0.75),
+                      efficiency=((10, 3), (50, 3), (100, 2), (500, 1))),
+}
+
+def dgr_sizes(profile) -> DGRSizes:
+    "The DGR sizes of `profile` (a name or a `Profile`)."
+    return DGR_SIZES[get_profile(profile).name]
+
+def eval_profile(profile, sz:DGRSizes) -> Profile:
+    "The profile with the DGR evaluation sizes."
+    P = get_profile(profile)
+    return get_profile(P, n_prompts=sz.n_eval or P.n_prompts, n_reasoning=sz.n_reasoning or P.n_reasoning,
+                       max_new_tokens=sz.eval_tokens or P.max_new_tokens)
+
+# %% ../nbs/10_dgr.ipynb
+def mix(refined:pd.DataFrame, share:float, seed:int=0) -> pd.DataFrame:
+    "A set with the refined response for `share` of `refined`'s rows (seeded) and the original for the rest."
+    check_param('share', share, (int, float))
+    if not 0 <= share <= 1: raise SafetaxError(f"share={share}; pass a share between 0 and 1")
+    take = np.zeros(len(refined), bool)
+    take[np.random.default_rng(seed).permutation(len(refined))[:round(share * len(refined))]] = True
+    out = refined.copy()
+    out['response'] = np.where(take, refined.response, refined.original)
+    out['source'] = [s.replace('+dgr', f'+dgr{share:g}') for s in refined.source]
+    return out
+
+# %% ../nbs/10_dgr.ipynb
+EVAL_METRICS = ('asr', 'over_refusal', 'reasoning')
+
+def train_variant(lrm, tok, data:pd.DataFrame, name:str, profile, sz:DGRSizes|None=None) -> tuple:
+    "Safety SFT of `lrm` on `data`, then the metrics: `(evaluate rows, per-prompt details, train stats)`."
+    P = get_profile(profile); sz = sz or dgr_sizes(P)
+    t = time.perf_counter()
+    m = sft(lrm, tok, data[['prompt', 'response']], sz.train)
+    s, d = evaluate(m, tok, eval_profile(P, sz), name=name, details=True, metrics=EVAL_METRICS)
+    return s, d, {'model': name, **m.safetax_train_stats, 'wall_s': round(time.perf_counter() - t, 1)}
+
+def refusal_rows(summary:pd.DataFrame) -> pd.DataFrame:
+    "Refusal-rate rows (1 − ASR, with the CI flipped) from `evaluate` rows."
+    a = summary[summary.metric == 'asr']
+    return a.assign(metric='refusal', rate=1 - a.rate.values, lo=1 - a.hi.values, hi=1 - a.lo.values)
+
+def paired_gain(details:pd.DataFrame, better:str, worse:str, metric:str='reasoning', seed:int=0) -> dict:
+    "Difference in `metric` rate, model `better` minus `worse`, on the same prompts, with a paired bootstrap CI."
+    d = details[details.metric == metric].pivot_table(index='prompt', columns='model', values='hit', aggfunc='first')
+    for m in (better, worse):
+        if m not in d: raise SafetaxError(f"no '{metric}' details for model '{m}'; evaluate it with details=True first")
+    return rate_ci(d[better].astype(float) - d[worse].astype(float), seed=seed)
+
+# %% ../nbs/10_dgr.ipynb
+PAPER_GAIN = {'direct_refusal': 30.2, 'r1_act': 21.2, 'star1': None}
+
+# %% ../nbs/10_dgr.ipynb
+def spearman_ci(x, y, n_boot:int=2000, alpha:float=0.05, seed:int=0) -> dict:
+    "Spearman's rank correlation of `x` and `y` with a percentile bootstrap CI over the pairs."
+    x, y = pd.Series(list(x), dtype=float), pd.Series(list(y), dtype=float)
+    if len(x) < 3 or len(x) != len(y): raise SafetaxError(f"spearman_ci needs two equal-length series of at least 3 points, got {len(x)} and {len(y)}")
+    rho = lambda a, b: a.rank().corr(b.rank())
+    rng = np.random.default_rng(seed)
+    boots = [rho(x.iloc[i].reset_index(drop=True), y.iloc[i].reset_index(drop=True)) for i in rng.integers(0, len(x), (n_boot, len(x)))]
+    lo, hi = np.nanquantile(boots, [alpha / 2, 1 - alpha / 2])
+    return {'rho': float(rho(x, y)), 'lo': float(lo), 'hi': float(hi), 'n': len(x)}
+
+# %% ../nbs/10_dgr.ipynb
+def plot_shift(points:pd.DataFrame, rho:dict, x:str='nll'):
+    "Scatter of distribution shift (`x`) against reasoning drop, one labelled point per trained model."
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for src, g in points.groupby('source_set'):
+        ax.scatter(g[x], g.drop_pts, label=src, s=40)
+        for _, r in g.iterrows(): ax.annotate(r.variant, (r[x], r.drop_pts), fontsize=7, xytext=(3, 3), textcoords='offset points')
+    ax.axhline(0, color='grey', lw=0.5)
+    ax.set_xlabel({'nll': 'shift: target NLL per response token', 'js_unigram': 'shift: unigram JS divergence'}.get(x, x))
+    ax.set_ylabel('reasoning drop vs base LRM (points)')
+    ax.set_title(f"Spearman ρ = {rho['rho']:.2f} [{rho['lo']:.2f}, {rho['hi']:.2f}], n = {rho['n']}", fontsize=9)
+    ax.legend(fontsize=8); fig.tight_layout()
+    return fig
+
+def plot_efficiency(eff:pd.DataFrame, base:pd.DataFrame):
+    "Refusal rate (HarmBench) and reasoning accuracy against the number of refined SFT examples; base LRM dashed."
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
+    for ax, (met, title) in zip(axes, [('refusal', 'refusal rate on harmful prompts ↑'), ('reasoning', 'reasoning accuracy ↑')]):
+        g = eff[eff.metric == met].groupby('n_examples')
+        ax.scatter(eff[eff.metric == met].n_examples, eff[eff.metric == met].rate, alpha=0.5, s=20)
+        ax.plot(g.rate.mean().index, g.rate.mean().values, marker='o')
+        ax.axhline(float(base.loc[base.metric == met, 'rate'].iloc[0]), ls='--', color='grey', label='base LRM')
+        ax.set_xscale('log'); ax.set_ylim(0, 1); ax.set_xlabel('refined SFT examples'); ax.set_title(title, fontsize=9)
+    axes[0].legend(fontsize=8); fig.tight_layout()
+    return fig

@@ -128,10 +128,21 @@ def with_dtype(model, dtype:str|None):
     return m
 
 # %% ../nbs/03_generate.ipynb
+def _prefills(prefill, n:int) -> list:
+    "One prefill string per prompt from `None`, a string, or a list of `n` strings."
+    if prefill is None: return [''] * n
+    if isinstance(prefill, str): return [prefill] * n
+    prefill = list(prefill)
+    if len(prefill) != n or not all(isinstance(f, str) for f in prefill):
+        raise SafetaxError(f"prefill must be a string or a list of {n} strings (one per prompt), not {len(prefill)} items")
+    return prefill
+
+# %% ../nbs/03_generate.ipynb
 BACKENDS = {'hf': _generate_hf}
 
 def generate(model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, backend:str='hf',
-             cache:bool=True, cache_extra=None, progress:bool=True, desc:str='generate', dtype:str|None=None) -> pd.DataFrame:
+             cache:bool=True, cache_extra=None, progress:bool=True, desc:str='generate', dtype:str|None=None,
+             prefill=None) -> pd.DataFrame:
     "Complete every prompt; one row each: `prompt, completion, thinking, answer, n_tokens, finished, cached`."
     cfg = cfg or GenConfig()
     model = with_dtype(model, dtype)
@@ -140,7 +151,8 @@ def generate(model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, ba
     prompts = list(prompts)
     if not prompts: raise SafetaxError("generate got no prompts; pass a non-empty list (check the data set and n)")
     fp = _model_fingerprint(model)
-    texts = [format_chat(tok, p, cfg.system) for p in prompts]
+    pre = _prefills(prefill, len(prompts))
+    texts = [format_chat(tok, p, cfg.system) + f for p, f in zip(prompts, pre)]
     params = {k: v for k, v in asdict(cfg).items() if k != 'system'}
     keys = [hash_obj({'model': fp, 'text': t, 'gen': params, 'extra': cache_extra}, 32) for t in texts]
     store = gen_cache(fp) if cache else None
@@ -154,6 +166,7 @@ def generate(model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, ba
         done.update(recs); fresh.update(recs)
     if store is not None: store.close()
     rows = [{'prompt': p if isinstance(p, str) else json.dumps(p), **done[k], 'cached': k not in fresh} for p, k in zip(prompts, keys)]
+    for r, f in zip(rows, pre): r['completion'] = f + r['completion']
     df = pd.DataFrame(rows)
     df[['thinking', 'answer']] = [split_thinking(c) for c in df.completion]
     return df[['prompt', 'completion', 'thinking', 'answer', 'n_tokens', 'finished', 'cached']]

@@ -12,7 +12,7 @@ from .generate import GenConfig, generate, split_thinking
 from .judges import RefusalJudge, is_refusal
 
 # %% auto 0
-__all__ = ['METRIC_TITLES', 'rate_ci', 'refusal_outcomes', 'asr', 'refusal_rate', 'extract_answer', 'is_correct',
+__all__ = ['METRICS', 'METRIC_TITLES', 'rate_ci', 'refusal_outcomes', 'asr', 'refusal_rate', 'extract_answer', 'is_correct',
            'reasoning_accuracy', 'evaluate', 'plot_metrics']
 
 # %% ../nbs/05_metrics.ipynb
@@ -73,15 +73,18 @@ def reasoning_accuracy(completions, references, **kw) -> dict:
     return rate_ci([is_correct(c, r) for c, r in zip(completions, references)], **kw)
 
 # %% ../nbs/05_metrics.ipynb
+METRICS = ('asr', 'over_refusal', 'unsafe_compliance', 'reasoning')
+
 def evaluate(model, tok, profile:str|Profile='cpu', name:str='model', judge=None, details:bool=False, system:str|None=None,
-             cache_extra=None):
+             cache_extra=None, metrics=METRICS):
     "ASR, over-refusal, unsafe compliance and reasoning accuracy of `model` on the profile's sets, as a tidy DataFrame."
     P = get_profile(profile); check_param('name', name, str)
+    for m in metrics: check_param('metric', m, str, METRICS)
     src = dict(seed=P.seed, source=P.data_source)
-    sets = {'asr': load_prompts(P.eval_harmful, n=P.n_prompts, **src),
-            'over_refusal': load_prompts('xstest', label='safe', n=P.n_prompts, **src),
-            'unsafe_compliance': load_prompts('xstest', label='unsafe', n=P.n_prompts, **src)}
-    reas = load_reasoning(P.eval_reasoning, n=P.n_reasoning, **src)
+    loaders = {'asr': lambda: load_prompts(P.eval_harmful, n=P.n_prompts, **src),
+               'over_refusal': lambda: load_prompts('xstest', label='safe', n=P.n_prompts, **src),
+               'unsafe_compliance': lambda: load_prompts('xstest', label='unsafe', n=P.n_prompts, **src)}
+    sets = {m: loaders[m]() for m in METRICS if m in metrics and m in loaders}
     gen = lambda prompts, n_tok: generate(model, tok, prompts, GenConfig(max_new_tokens=n_tok, system=system),
                                           batch_size=P.batch_size, backend=P.backend, cache_extra=cache_extra, desc=name, dtype=P.gen_dtype)
     rows, per = [], []
@@ -91,10 +94,12 @@ def evaluate(model, tok, profile:str|Profile='cpu', name:str='model', judge=None
         hit = ~o.refused if metric != 'over_refusal' else o.refused
         rows.append({'metric': metric, 'set': df.source[0], **rate_ci(hit, seed=P.seed)})
         per.append(pd.DataFrame({'metric': metric, 'prompt': df.prompt, 'completion': g.completion, 'label': o.label, 'hit': hit}))
-    g = gen(reas.question, P.reasoning_tokens)
-    ok = [is_correct(c, r) for c, r in zip(g.completion, reas.answer)]
-    rows.append({'metric': 'reasoning', 'set': reas.source[0], **rate_ci(ok, seed=P.seed)})
-    per.append(pd.DataFrame({'metric': 'reasoning', 'prompt': reas.question, 'completion': g.completion, 'label': reas.answer, 'hit': ok}))
+    if 'reasoning' in metrics:
+        reas = load_reasoning(P.eval_reasoning, n=P.n_reasoning, **src)
+        g = gen(reas.question, P.reasoning_tokens)
+        ok = [is_correct(c, r) for c, r in zip(g.completion, reas.answer)]
+        rows.append({'metric': 'reasoning', 'set': reas.source[0], **rate_ci(ok, seed=P.seed)})
+        per.append(pd.DataFrame({'metric': 'reasoning', 'prompt': reas.question, 'completion': g.completion, 'label': reas.answer, 'hit': ok}))
     summary = pd.DataFrame(rows); summary.insert(0, 'model', name)
     return (summary, pd.concat(per, ignore_index=True).assign(model=name)) if details else summary
 

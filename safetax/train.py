@@ -70,7 +70,7 @@ def _trainer(model, tok, ds, cfg:TrainConfig, out:str):
                      max_length=cfg.max_length, warmup_steps=cfg.warmup_ratio, lr_scheduler_type='cosine',
                      bf16=bf16_supported(model.device.type) if cfg.bf16 is None else cfg.bf16, use_cpu=cpu,
                      seed=cfg.seed, data_seed=cfg.seed, completion_only_loss=True, save_strategy='no', report_to='none',
-                     logging_steps=10, dataloader_num_workers=0, disable_tqdm=False)
+                     logging_steps=1, dataloader_num_workers=0, disable_tqdm=False)
     peft = LoraConfig(r=cfg.r, lora_alpha=cfg.alpha, target_modules=cfg.target_modules, lora_dropout=0.0,
                       task_type='CAUSAL_LM') if cfg.method == 'lora' else None
     return SFTTrainer(model=model, args=args, train_dataset=ds, processing_class=tok, peft_config=peft)
