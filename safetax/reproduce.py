@@ -14,7 +14,7 @@ __all__ = ['EXPERIMENTS', 'experiment_path', 'code_stamp', 'run_dir', 'is_done',
            'main']
 
 # %% ../nbs/90_reproduce.ipynb
-EXPERIMENTS = ['model_card', 'judge_calibration', 'baseline', 'dgr']
+EXPERIMENTS = ['model_card', 'judge_calibration', 'baseline', 'dgr', 'selfguard', 'cada', 'compare']
 
 def experiment_path(name:str) -> Path:
     "The source notebook of experiment `name`."
