@@ -441,7 +441,7 @@ def grpo(model, tok, data:pd.DataFrame, cfg:GRPOSettings|None=None, reward_funcs
                           gradient_accumulation_steps=cfg.grad_accum, num_generations=cfg.num_generations,
                           max_completion_length=cfg.max_completion_length, temperature=cfg.temperature, beta=cfg.beta,
                           loss_type=cfg.loss_type, reward_weights=list(cfg.reward_weights[:len(reward_funcs)]),
-                          use_vllm=cfg.use_vllm, vllm_mode=cfg.vllm_mode, use_cpu=cpu,
+                          use_vllm=cfg.use_vllm, vllm_mode=cfg.vllm_mode, use_cpu=cpu, gradient_checkpointing=not cpu,
                           bf16=bf16_supported(model.device.type) if cfg.bf16 is None else cfg.bf16,
                           seed=cfg.seed, data_seed=cfg.seed, logging_steps=1, save_strategy='no', report_to='none',
                           dataloader_num_workers=0, lr_scheduler_type='constant', warmup_steps=0)

@@ -85,7 +85,7 @@ class Profile:
     name: str
     model: str                 # model name for `safetax.models.load_model`
     device: str = 'cpu'        # torch device
-    backend: str = 'hf'        # generation backend: 'hf' or 'vllm'
+    backend: str = 'hf'        # generation backend: 'hf' (model.generate), 'compact' (finished rows leave the batch) or 'vllm'
     gen_dtype: str|None = None # dtype generation runs in (None: the model's own)
     data_source: str = 'local' # 'local' (vendored files) or 'hub' (datasets.load_dataset)
     batch_size: int = 16       # generation batch size
@@ -114,7 +114,7 @@ class Profile:
 PROFILES = {p.name: p for p in [
     Profile('smoke', model='tiny-random', batch_size=4, max_new_tokens=8, n_prompts=4, n_card=2,
             n_reasoning=4, reasoning_tokens=8, lrm_arith=8, lrm_general=4, lrm_epochs=1),
-    Profile('cpu', model='smollm2-135m', gen_dtype='bfloat16', batch_size=48, max_new_tokens=96, n_prompts=48, n_card=4,
+    Profile('cpu', model='smollm2-135m', backend='compact', gen_dtype='bfloat16', batch_size=48, max_new_tokens=96, n_prompts=48, n_card=4,
             n_reasoning=64, reasoning_tokens=128, lrm_arith=360, lrm_general=120, lrm_epochs=1),
     Profile('paper', model='Qwen/Qwen3-8B', device='cuda', backend='vllm', data_source='hub',
             batch_size=64, max_new_tokens=1024, n_prompts=10_000, n_card=8,

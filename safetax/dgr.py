@@ -265,7 +265,7 @@ DGR_SIZES = {
     'smoke': DGRSizes(n_train=6, train=TrainConfig(r=8, alpha=16, lr=5e-4, max_steps=2, batch_size=4, max_length=128),
                       refine=RefineConfig(think_words=4, answer_words=3, answer_sentences=2, max_new_tokens=16, answer_tokens=8),
                       mix_sources=('direct_refusal',), efficiency=((2, 1),), own_tokens=8),
-    'cpu': DGRSizes(n_train=32, train=TrainConfig(r=16, alpha=32, lr=1e-3, max_steps=10, batch_size=8, max_length=192),
+    'cpu': DGRSizes(n_train=32, train=TrainConfig(r=16, alpha=32, lr=1e-3, max_steps=10, batch_size=8, max_length=160),
                     refine=RefineConfig(reference_words=60, think_words=4, answer_words=3, think_sentences=2, answer_sentences=1,
                                         max_new_tokens=128, answer_tokens=48),
                     mix_sources=('r1_act',), efficiency=((10, 2),), n_eval=32, n_reasoning=32, eval_tokens=64, own_tokens=64),

@@ -14,7 +14,7 @@ from .core import SafetaxError, cache_dir, hash_obj, check_param
 
 # %% auto 0
 __all__ = ['BACKENDS', 'to_messages', 'format_chat', 'split_thinking', 'GenConfig', 'GenCache', 'gen_cache', 'with_dtype',
-           'generate', 'throughput']
+           'generate', 'throughput', 'bench', 'agreement']
 
 # %% ../nbs/03_generate.ipynb
 def to_messages(prompt, system:str|None=None) -> list:
@@ -98,19 +98,49 @@ def _model_fingerprint(model) -> str:
                                       "or set model.safetax_fingerprint to a string that identifies its weights")
     return fp
 
+def _records(tok, rows) -> list:
+    "One record per row of new token ids: cut after the first EOS (kept and counted), pads dropped from unfinished rows."
+    recs = []
+    for row in rows:
+        n = next((i + 1 for i, t in enumerate(row) if t == tok.eos_token_id), None)
+        ids = row[:n] if n else [t for t in row if t != tok.pad_token_id]
+        recs.append({'completion': tok.decode(ids, skip_special_tokens=True), 'n_tokens': len(ids), 'finished': n is not None})
+    return recs
+
 def _generate_hf(model, tok, texts:list, cfg:GenConfig) -> list:
     "Generate for one batch of chat `texts` with `model.generate`; one record per text."
     enc = tok(texts, return_tensors='pt', padding=True, add_special_tokens=False).to(model.device)
     if cfg.do_sample: torch.manual_seed(cfg.seed)
     with torch.inference_mode():
         out = model.generate(**enc, generation_config=cfg.hf(tok))
-    new = out[:, enc['input_ids'].shape[1]:]
-    recs = []
-    for row in new.tolist():
-        n = next((i + 1 for i, t in enumerate(row) if t == tok.eos_token_id), None)
-        ids = row[:n] if n else [t for t in row if t != tok.pad_token_id]
-        recs.append({'completion': tok.decode(ids, skip_special_tokens=True), 'n_tokens': len(ids), 'finished': n is not None})
-    return recs
+    return _records(tok, out[:, enc['input_ids'].shape[1]:].tolist())
+
+# %% ../nbs/03_generate.ipynb
+def _generate_compact(model, tok, texts:list, cfg:GenConfig) -> list:
+    "Greedy generation for one batch, dropping finished rows from the batch and the KV cache; sampling uses `model.generate`."
+    if cfg.do_sample: return _generate_hf(model, tok, texts, cfg)
+    from transformers import DynamicCache
+    enc = tok(texts, return_tensors='pt', padding=True, add_special_tokens=False).to(model.device)
+    mask, cache = enc['attention_mask'], DynamicCache(config=model.config)
+    pos = mask.sum(-1)                                   # next position of each row (left padding: real tokens are 0..L-1)
+    rows, alive = [[] for _ in texts], torch.arange(len(texts), device=model.device)
+    with torch.inference_mode():
+        logits = model(**enc, position_ids=(mask.cumsum(-1) - 1).clamp(min=0), past_key_values=cache, use_cache=True,
+                       logits_to_keep=1).logits[:, -1]
+        for step in range(cfg.max_new_tokens):
+            nxt = logits.argmax(-1)
+            for i, t in zip(alive.tolist(), nxt.tolist()): rows[i].append(t)
+            keep = nxt != tok.eos_token_id
+            if step + 1 == cfg.max_new_tokens or not keep.any(): break
+            if not keep.all():
+                idx = keep.nonzero().squeeze(1)
+                cache.batch_select_indices(idx)
+                alive, nxt, mask, pos = alive[idx], nxt[idx], mask[idx], pos[idx]
+            mask = torch.cat([mask, mask.new_ones(len(alive), 1)], 1)
+            logits = model(input_ids=nxt[:, None], attention_mask=mask, position_ids=pos[:, None], past_key_values=cache,
+                           use_cache=True).logits[:, -1]
+            pos = pos + 1
+    return _records(tok, rows)
 
 # %% ../nbs/03_generate.ipynb
 _CASTS = weakref.WeakKeyDictionary()  # model -> (fingerprint, dtype, cast copy)
@@ -138,7 +168,7 @@ def _prefills(prefill, n:int) -> list:
     return prefill
 
 # %% ../nbs/03_generate.ipynb
-BACKENDS = {'hf': _generate_hf}
+BACKENDS = {'hf': _generate_hf, 'compact': _generate_compact}
 
 def generate(model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, backend:str='hf',
              cache:bool=True, cache_extra=None, progress:bool=True, desc:str='generate', dtype:str|None=None,
@@ -202,3 +232,24 @@ def throughput(model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, 
     s = time.perf_counter() - t
     return {'backend': backend, 'dtype': str(model.dtype).removeprefix('torch.'), 'batch_size': batch_size, 'prompts': len(prompts),
             'new_tokens': int(out.n_tokens.sum()), 'seconds': round(s, 3), 'tokens_per_s': round(float(out.n_tokens.sum() / s), 1)}
+
+# %% ../nbs/03_generate.ipynb
+def bench(model, tok, prompts, cfg:GenConfig, batch_size:int, backend:str='hf', dtype:str|None=None, sort:bool=True) -> tuple:
+    "`(numbers, completions)` of generating `prompts` with `backend` in `dtype` at `batch_size` (no cache), sorted by length or not."
+    check_param('backend', backend, str, list(BACKENDS)); m = with_dtype(model, dtype)
+    texts = [format_chat(tok, p, cfg.system) for p in prompts]
+    order = sorted(range(len(texts)), key=lambda i: -len(tok(texts[i]).input_ids)) if sort else list(range(len(texts)))
+    recs, t = [None] * len(texts), time.perf_counter()
+    for i in range(0, len(order), batch_size):
+        idx = order[i:i + batch_size]
+        for j, r in zip(idx, BACKENDS[backend](m, tok, [texts[j] for j in idx], cfg)): recs[j] = r
+    s = time.perf_counter() - t; n = sum(r['n_tokens'] for r in recs)
+    return ({'backend': backend, 'dtype': str(m.dtype).removeprefix('torch.'), 'batch_size': batch_size, 'sorted': sort,
+             'prompts': len(texts), 'new_tokens': n, 'seconds': round(s, 2), 'tokens_per_s': round(n / s, 1)},
+            [r['completion'] for r in recs])
+
+def agreement(a, b) -> float:
+    "Share of identical completions between two lists of the same prompts."
+    a, b = list(a), list(b)
+    if len(a) != len(b) or not a: raise SafetaxError(f"agreement needs two equally long non-empty lists, not {len(a)} and {len(b)}")
+    return sum(x == y for x, y in zip(a, b)) / len(a)

@@ -273,7 +273,7 @@ class SelfGuard:
     def evaluate(self, model, tok, profile:str|Profile='cpu', name:str='self-guard', **kw):
         "`safetax.metrics.evaluate` under this guard (the profile's sets, judge and CIs)."
         P = get_profile(profile)
-        if self.strength and self.layers and P.backend != 'hf': P = get_profile(P, backend='hf')  # vLLM cannot see hooks
+        if self.strength and self.layers and P.backend == 'vllm': P = get_profile(P, backend='hf')  # vLLM cannot see hooks
         m = with_dtype(model, P.gen_dtype)
         with self.steer(m) as key:
             return evaluate(m, self.tokenizer(tok), P, name=name, system=self._system(None), cache_extra=key, **kw)

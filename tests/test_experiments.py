@@ -2,9 +2,9 @@
 import json, subprocess, sys
 import papermill as pm, pytest
 from conftest import ROOT
-from safetax.reproduce import EXPERIMENTS, experiment_path
+from safetax.reproduce import EXPERIMENTS, BENCHMARKS, experiment_path
 
-@pytest.mark.parametrize('name', EXPERIMENTS)
+@pytest.mark.parametrize('name', EXPERIMENTS + BENCHMARKS)
 def test_experiment_smoke(name, figures_tmp, tmp_path):
     pm.execute_notebook(experiment_path(name), tmp_path/f'{name}.ipynb', parameters={'profile': 'smoke'},
                         cwd=experiment_path(name).parent, kernel_name='python3', progress_bar=False)
