@@ -14,7 +14,7 @@ from .core import SafetaxError, cache_dir, hash_obj, check_param
 
 # %% auto 0
 __all__ = ['BACKENDS', 'to_messages', 'format_chat', 'split_thinking', 'GenConfig', 'GenCache', 'gen_cache', 'with_dtype',
-           'generate', 'throughput', 'bench', 'agreement']
+           'generate', 'bench', 'agreement', 'throughput']
 
 # %% ../nbs/03_generate.ipynb
 def to_messages(prompt, system:str|None=None) -> list:
@@ -224,18 +224,11 @@ def _register_vllm():
     BACKENDS['vllm'] = _generate_vllm
 
 # %% ../nbs/03_generate.ipynb
-def throughput(model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, backend:str='hf', dtype:str|None=None) -> dict:
-    "New tokens per second of `backend` over `prompts` at `batch_size` (no cache)."
-    model = with_dtype(model, dtype)
-    t = time.perf_counter()
-    out = generate(model, tok, prompts, cfg, batch_size=batch_size, backend=backend, cache=False, progress=False)
-    s = time.perf_counter() - t
-    return {'backend': backend, 'dtype': str(model.dtype).removeprefix('torch.'), 'batch_size': batch_size, 'prompts': len(prompts),
-            'new_tokens': int(out.n_tokens.sum()), 'seconds': round(s, 3), 'tokens_per_s': round(float(out.n_tokens.sum() / s), 1)}
-
-# %% ../nbs/03_generate.ipynb
 def bench(model, tok, prompts, cfg:GenConfig, batch_size:int, backend:str='hf', dtype:str|None=None, sort:bool=True) -> tuple:
     "`(numbers, completions)` of generating `prompts` with `backend` in `dtype` at `batch_size` (no cache), sorted by length or not."
+    prompts = list(prompts)
+    if not prompts: raise SafetaxError("bench got no prompts; pass a non-empty list")
+    if backend == 'vllm' and 'vllm' not in BACKENDS: _register_vllm()
     check_param('backend', backend, str, list(BACKENDS)); m = with_dtype(model, dtype)
     texts = [format_chat(tok, p, cfg.system) for p in prompts]
     order = sorted(range(len(texts)), key=lambda i: -len(tok(texts[i]).input_ids)) if sort else list(range(len(texts)))
@@ -245,7 +238,7 @@ def bench(model, tok, prompts, cfg:GenConfig, batch_size:int, backend:str='hf', 
         for j, r in zip(idx, BACKENDS[backend](m, tok, [texts[j] for j in idx], cfg)): recs[j] = r
     s = time.perf_counter() - t; n = sum(r['n_tokens'] for r in recs)
     return ({'backend': backend, 'dtype': str(m.dtype).removeprefix('torch.'), 'batch_size': batch_size, 'sorted': sort,
-             'prompts': len(texts), 'new_tokens': n, 'seconds': round(s, 2), 'tokens_per_s': round(n / s, 1)},
+             'prompts': len(texts), 'new_tokens': n, 'seconds': round(s, 3), 'tokens_per_s': round(n / s, 1)},
             [r['completion'] for r in recs])
 
 def agreement(a, b) -> float:
@@ -253,3 +246,9 @@ def agreement(a, b) -> float:
     a, b = list(a), list(b)
     if len(a) != len(b) or not a: raise SafetaxError(f"agreement needs two equally long non-empty lists, not {len(a)} and {len(b)}")
     return sum(x == y for x, y in zip(a, b)) / len(a)
+
+# %% ../nbs/03_generate.ipynb
+def throughput(model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, backend:str='hf', dtype:str|None=None) -> dict:
+    "New tokens per second of `backend` over `prompts` at `batch_size` (no cache; length-sorted batches, as `generate` makes them)."
+    nums, _ = bench(model, tok, list(prompts), cfg or GenConfig(), batch_size, backend, dtype)
+    return {k: v for k, v in nums.items() if k != 'sorted'}
