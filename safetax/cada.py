@@ -14,7 +14,7 @@ from .generate import GenConfig, generate, format_chat, to_messages, split_think
 from .judges import RefusalJudge, is_refusal, COMPLIANCE
 from .metrics import rate_ci, is_correct
 from .models import adapter_key, adapter_dir, has_adapter, save_adapter, load_adapter
-from .train import TrainConfig, bf16_supported, data_hash, _whole_sentences
+from .train import TrainConfig, bf16_supported, data_hash, plain_forward, _whole_sentences
 from .dgr import training_prompts
 
 # %% auto 0
@@ -446,16 +446,19 @@ def grpo(model, tok, data:pd.DataFrame, cfg:GRPOSettings|None=None, reward_funcs
                           seed=cfg.seed, data_seed=cfg.seed, logging_steps=1, save_strategy='no', report_to='none',
                           dataloader_num_workers=0, lr_scheduler_type='constant', warmup_steps=0)
         peft = LoraConfig(r=cfg.r, lora_alpha=cfg.alpha, target_modules=cfg.target_modules, lora_dropout=0.0, task_type='CAUSAL_LM')
-        tr = GRPOTrainer(model=copy.deepcopy(model).train(), reward_funcs=reward_funcs, args=args, train_dataset=ds,
-                         processing_class=tok, peft_config=peft)
-        t = time.perf_counter(); tr.train()
+        policy = copy.deepcopy(model).train()
+        # TRL asks for the logits of the last k positions (`logits_to_keep`): a non-contiguous slice, which torch's CPU
+        # matmul multiplies by broadcasting the LM head's weight once per row (see safetax.generate); make it contiguous
+        head = policy.get_output_embeddings().register_forward_pre_hook(lambda mod, a: (a[0].contiguous(), *a[1:]))
+        tr = GRPOTrainer(model=policy, reward_funcs=reward_funcs, args=args, train_dataset=ds, processing_class=tok, peft_config=peft)
+        t = time.perf_counter(); tr.train(); head.remove()
         log = [h for h in tr.state.log_history if 'reward' in h]
         stats = {'train_s': round(time.perf_counter() - t, 1), 'steps': tr.state.global_step, 'prompts': len(ds), 'log_history': log}
     trained = tr.model.eval()
     save_adapter(trained, key, extra={'train_stats.json': stats})
     m = trained.merge_and_unload()
     m.safetax_fingerprint, m.safetax_train_stats = f'{model.safetax_fingerprint}+{key}', stats
-    return m.eval()
+    return plain_forward(m).eval()
 
 def grpo_curves(stats:dict) -> pd.DataFrame:
     "The per-step GRPO log of a (cached) run: `step, reward, reward_std, refusal_harmful, refusal_benign, no_answer, length`."

@@ -27,7 +27,7 @@ def variants(lrm, tok, profile:str|Profile, dgr_source:str='r1_act') -> dict:
     P = get_profile(profile); src = dict(seed=P.seed, source=P.data_source)
     dz, cz = dgr_sizes(P), cada_sizes(P)
     data = source_set(dgr_source, dz.n_train, **src)
-    refined = refine(data, lrm, tok, dz.refine, batch_size=P.batch_size, dtype=P.gen_dtype)
+    refined = refine(data, lrm, tok, dz.refine, batch_size=P.batch_size, dtype=P.gen_dtype, backend=P.backend)
     vanilla_sft = sft(lrm, tok, data[['prompt', 'response']], dz.train)
     dgr_sft = sft(lrm, tok, refined[['prompt', 'response']], dz.train)
     mix = training_mix(P, cz.n_harmful, cz.n_benign, cz.n_xstest)

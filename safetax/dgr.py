@@ -167,19 +167,22 @@ def rewrite_prompts(data:pd.DataFrame, rc:RefineConfig) -> list:
              for r in data.response]
     return [rc.template.format(prompt=p, response=r) for p, r in zip(data.prompt, shown)]
 
-def rewrite(data:pd.DataFrame, model, tok, rc:RefineConfig|None=None, batch_size:int=16, dtype:str|None=None) -> pd.DataFrame:
+def rewrite(data:pd.DataFrame, model, tok, rc:RefineConfig|None=None, batch_size:int=16, dtype:str|None=None,
+            backend:str='hf') -> pd.DataFrame:
     "The model's rewrite of each example of `data` (prompt, response) with `rc`: columns `rewrite, finished`."
     rc = rc or RefineConfig()
     orig = [split_thinking(r) for r in data.response]
     asks = rewrite_prompts(data, rc)
     pre = [f"<think>\n{first_words(t, rc.think_words)}".rstrip() if rc.think_words else '' for t, _ in orig]
     n1 = rc.max_new_tokens if not rc.answer_words else rc.max_new_tokens // 2
-    g = generate(model, tok, asks, GenConfig(max_new_tokens=n1), batch_size=batch_size, dtype=dtype, prefill=pre, desc='rewrite', progress=False)
+    g = generate(model, tok, asks, GenConfig(max_new_tokens=n1), batch_size=batch_size, dtype=dtype, prefill=pre, desc='rewrite', progress=False,
+                 backend=backend)
     out, fin = list(g.completion), list(g.finished)
     if rc.answer_words:  # second pass: the model's own thought, then the original answer's first words, continued
         thoughts = [_thought(c, rc.think_sentences) for c in out]
         pre2 = [_assemble(t or '', first_words(a, rc.answer_words)) for t, (_, a) in zip(thoughts, orig)]
-        g2 = generate(model, tok, asks, GenConfig(max_new_tokens=rc.answer_tokens), batch_size=batch_size, dtype=dtype, prefill=pre2, desc='rewrite answers', progress=False)
+        g2 = generate(model, tok, asks, GenConfig(max_new_tokens=rc.answer_tokens), batch_size=batch_size, dtype=dtype, prefill=pre2,
+                      desc='rewrite answers', progress=False, backend=backend)
         out = [c2 if t else c for t, c, c2 in zip(thoughts, out, g2.completion)]
         fin = [f2 if t else False for t, f2 in zip(thoughts, g2.finished)]
     if rc.answer_sentences:  # a cut after whole sentences is a finished answer, even if generation ran on
@@ -188,12 +191,13 @@ def rewrite(data:pd.DataFrame, model, tok, rc:RefineConfig|None=None, batch_size
     return pd.DataFrame({'rewrite': out, 'finished': fin}, index=data.index)
 
 # %% ../nbs/10_dgr.ipynb
-def refine(data:pd.DataFrame, model, tok, rc:RefineConfig|None=None, judge=None, batch_size:int=16, dtype:str|None=None) -> pd.DataFrame:
+def refine(data:pd.DataFrame, model, tok, rc:RefineConfig|None=None, judge=None, batch_size:int=16, dtype:str|None=None,
+           backend:str='hf') -> pd.DataFrame:
     "DGR: `data` (prompt, response) rewritten by `model` itself; failed rewrites fall back to the original."
     for c in ('prompt', 'response'):
         if c not in data: raise SafetaxError(f"refine needs a '{c}' column (data has {', '.join(data.columns)})")
     if len(data) == 0: raise SafetaxError("refine got an empty data set; pass at least one prompt/response row")
-    w = rewrite(data, model, tok, rc, batch_size=batch_size, dtype=dtype)
+    w = rewrite(data, model, tok, rc, batch_size=batch_size, dtype=dtype, backend=backend)
     why = [refinement_failure(c, f, judge) for c, f in zip(w.rewrite, w.finished)]
     out = data.copy()
     out['original'] = data.response.values
@@ -237,12 +241,12 @@ def unigram_js(texts_a, texts_b, tok) -> float:
     return 0.5 * kl(p, m) + 0.5 * kl(q, m)
 
 def distribution_shift(data:pd.DataFrame, model, tok, batch_size:int=8, own_tokens:int=128, dtype:str|None=None,
-                       gen_batch_size:int=16, max_length:int=512) -> dict:
+                       gen_batch_size:int=16, max_length:int=512, backend:str='hf') -> dict:
     "How far `data`'s responses are from `model`: mean response NLL, perplexity, and unigram JS vs its own answers."
     if len(data) == 0: raise SafetaxError("distribution_shift got an empty data set; pass at least one prompt/response row")
     nll = response_nll(data, with_dtype(model, dtype), tok, batch_size=batch_size, max_length=max_length)
     own = generate(model, tok, data.prompt, GenConfig(max_new_tokens=own_tokens), batch_size=gen_batch_size, dtype=dtype,
-                   desc='own answers', progress=False)
+                   desc='own answers', progress=False, backend=backend)
     return {'nll': float(nll.mean()), 'ppl': float(math.exp(nll.mean())), 'js_unigram': unigram_js(data.response, own.completion, tok), 'n': len(data)}
 
 # %% ../nbs/10_dgr.ipynb

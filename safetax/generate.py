@@ -13,8 +13,8 @@ from transformers import GenerationConfig
 from .core import SafetaxError, cache_dir, hash_obj, check_param
 
 # %% auto 0
-__all__ = ['BACKENDS', 'to_messages', 'format_chat', 'split_thinking', 'GenConfig', 'GenCache', 'gen_cache', 'with_dtype',
-           'generate', 'bench', 'agreement', 'throughput']
+__all__ = ['BACKENDS', 'CHUNK', 'to_messages', 'format_chat', 'split_thinking', 'GenConfig', 'GenCache', 'gen_cache',
+           'with_dtype', 'generate', 'bench', 'agreement', 'throughput']
 
 # %% ../nbs/03_generate.ipynb
 def to_messages(prompt, system:str|None=None) -> list:
@@ -107,39 +107,86 @@ def _records(tok, rows) -> list:
         recs.append({'completion': tok.decode(ids, skip_special_tokens=True), 'n_tokens': len(ids), 'finished': n is not None})
     return recs
 
-def _generate_hf(model, tok, texts:list, cfg:GenConfig) -> list:
-    "Generate for one batch of chat `texts` with `model.generate`; one record per text."
-    enc = tok(texts, return_tensors='pt', padding=True, add_special_tokens=False).to(model.device)
-    if cfg.do_sample: torch.manual_seed(cfg.seed)
-    with torch.inference_mode():
-        out = model.generate(**enc, generation_config=cfg.hf(tok))
-    return _records(tok, out[:, enc['input_ids'].shape[1]:].tolist())
+def _generate_hf(model, tok, texts:list, cfg:GenConfig, batch_size:int|None=None) -> list:
+    "Generate chat `texts` with `model.generate`, `batch_size` at a time; one record per text."
+    recs, bs = [], batch_size or len(texts)
+    for i in range(0, len(texts), bs):
+        enc = tok(texts[i:i+bs], return_tensors='pt', padding=True, add_special_tokens=False).to(model.device)
+        if cfg.do_sample: torch.manual_seed(cfg.seed)
+        with torch.inference_mode():
+            out = model.generate(**enc, generation_config=cfg.hf(tok))
+        recs += _records(tok, out[:, enc['input_ids'].shape[1]:].tolist())
+    return recs
 
 # %% ../nbs/03_generate.ipynb
-def _generate_compact(model, tok, texts:list, cfg:GenConfig) -> list:
-    "Greedy generation for one batch, dropping finished rows from the batch and the KV cache; sampling uses `model.generate`."
-    if cfg.do_sample: return _generate_hf(model, tok, texts, cfg)
-    from transformers import DynamicCache
-    enc = tok(texts, return_tensors='pt', padding=True, add_special_tokens=False).to(model.device)
-    mask, cache = enc['attention_mask'], DynamicCache(config=model.config)
-    pos = mask.sum(-1)                                   # next position of each row (left padding: real tokens are 0..L-1)
-    rows, alive = [[] for _ in texts], torch.arange(len(texts), device=model.device)
-    with torch.inference_mode():
+class _Live:
+    "The rows being decoded: their KV cache, attention mask, next positions, last logits and indices into the output."
+    def __init__(self, cache, mask, pos, logits, ids): self.cache, self.mask, self.pos, self.logits, self.ids = cache, mask, pos, logits, ids
+
+    @classmethod
+    def prefill(cls, model, tok, texts:list, ids:list):
+        "Run the prompts `texts` (left-padded) through `model`, keeping their cache."
+        from transformers import DynamicCache
+        enc = tok(texts, return_tensors='pt', padding=True, add_special_tokens=False).to(model.device)
+        mask, cache = enc['attention_mask'], DynamicCache(config=model.config)
+        last = torch.tensor([mask.shape[1] - 1], device=model.device)  # an index, not `1`: see below
         logits = model(**enc, position_ids=(mask.cumsum(-1) - 1).clamp(min=0), past_key_values=cache, use_cache=True,
-                       logits_to_keep=1).logits[:, -1]
-        for step in range(cfg.max_new_tokens):
-            nxt = logits.argmax(-1)
-            for i, t in zip(alive.tolist(), nxt.tolist()): rows[i].append(t)
-            keep = nxt != tok.eos_token_id
-            if step + 1 == cfg.max_new_tokens or not keep.any(): break
-            if not keep.all():
-                idx = keep.nonzero().squeeze(1)
-                cache.batch_select_indices(idx)
-                alive, nxt, mask, pos = alive[idx], nxt[idx], mask[idx], pos[idx]
-            mask = torch.cat([mask, mask.new_ones(len(alive), 1)], 1)
-            logits = model(input_ids=nxt[:, None], attention_mask=mask, position_ids=pos[:, None], past_key_values=cache,
-                           use_cache=True).logits[:, -1]
-            pos = pos + 1
+                       logits_to_keep=last).logits[:, -1]
+        return cls(cache, mask, mask.sum(-1), logits, torch.tensor(ids, device=model.device))
+
+    def _kv(self, f):
+        "Apply `f` to every layer's keys and values."
+        for l in self.cache.layers: l.keys, l.values = f(l.keys), f(l.values)
+
+    def select(self, keep):
+        "Keep the rows where `keep` is true; drop the columns no remaining row attends to."
+        if not keep.all():
+            idx = keep.nonzero().squeeze(1)
+            self._kv(lambda t: t[idx])
+            self.mask, self.pos, self.logits, self.ids = self.mask[idx], self.pos[idx], self.logits[idx], self.ids[idx]
+        if len(self.ids) and not self.mask[:, 0].any():
+            k = int(self.mask.any(0).nonzero()[0])
+            self._kv(lambda t: t[..., k:, :]); self.mask = self.mask[:, k:]
+        return self
+
+    def merge(self, new):
+        "Append the rows of `new`, left-padding the shorter cache and mask to the longer one."
+        T = max(self.mask.shape[1], new.mask.shape[1])
+        pad = lambda t, d: torch.nn.functional.pad(t, [0, 0] * d + [T - t.shape[-1 - d], 0])
+        for a, b in zip(self.cache.layers, new.cache.layers):
+            a.keys, a.values = torch.cat([pad(a.keys, 1), pad(b.keys, 1)]), torch.cat([pad(a.values, 1), pad(b.values, 1)])
+        self.mask = torch.cat([pad(self.mask, 0), pad(new.mask, 0)])
+        self.pos, self.logits, self.ids = torch.cat([self.pos, new.pos]), torch.cat([self.logits, new.logits]), torch.cat([self.ids, new.ids])
+        return self
+
+    def step(self, model, nxt):
+        "Feed each row's next token `nxt`; the cache grows by one column."
+        self.mask = torch.cat([self.mask, self.mask.new_ones(len(self.ids), 1)], 1)
+        self.logits = model(input_ids=nxt[:, None], attention_mask=self.mask, position_ids=self.pos[:, None],
+                            past_key_values=self.cache, use_cache=True).logits[:, -1]
+        self.pos = self.pos + 1
+
+# %% ../nbs/03_generate.ipynb
+def _generate_compact(model, tok, texts:list, cfg:GenConfig, batch_size:int|None=None) -> list:
+    "Greedy generation with at most `batch_size` rows decoding at once: finished rows leave, new prompts refill; sampling uses `model.generate`."
+    if cfg.do_sample: return _generate_hf(model, tok, texts, cfg, batch_size)
+    B, rows, queue, live = batch_size or len(texts), [[] for _ in texts], list(range(len(texts))), None
+    with torch.inference_mode():
+        while True:
+            n = 0 if live is None else len(live.ids)
+            if queue and n <= B // 2:
+                take, queue = queue[:B - n], queue[B - n:]
+                new = _Live.prefill(model, tok, [texts[i] for i in take], take)
+                live = new if not n else live.merge(new)
+            if live is None: break
+            nxt = live.logits.argmax(-1)
+            for i, t in zip(live.ids.tolist(), nxt.tolist()): rows[i].append(t)
+            keep = (nxt != tok.eos_token_id) & torch.tensor([len(rows[i]) < cfg.max_new_tokens for i in live.ids.tolist()])
+            live.select(keep)
+            if not len(live.ids):
+                if not queue: break
+                live = None; continue
+            live.step(model, nxt[keep])
     return _records(tok, rows)
 
 # %% ../nbs/03_generate.ipynb
@@ -169,6 +216,7 @@ def _prefills(prefill, n:int) -> list:
 
 # %% ../nbs/03_generate.ipynb
 BACKENDS = {'hf': _generate_hf, 'compact': _generate_compact}
+CHUNK = 4  # batches per backend call; the cache commits after each call
 
 def generate(model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, backend:str='hf',
              cache:bool=True, cache_extra=None, progress:bool=True, desc:str='generate', dtype:str|None=None,
@@ -188,10 +236,11 @@ def generate(model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, ba
     store = gen_cache(fp) if cache else None
     done = store.get(set(keys)) if store is not None else {}
     todo = sorted({k: t for k, t in zip(keys, texts) if k not in done}.items(), key=lambda kt: -len(tok(kt[1]).input_ids))
-    batches = [todo[i:i+batch_size] for i in range(0, len(todo), batch_size)]
+    step = batch_size * CHUNK
+    chunks = [todo[i:i+step] for i in range(0, len(todo), step)]
     fresh = set()
-    for b in tqdm(batches, desc=desc, disable=not progress or not batches, leave=False):
-        recs = dict(zip([k for k, _ in b], BACKENDS[backend](model, tok, [t for _, t in b], cfg)))
+    for b in tqdm(chunks, desc=desc, disable=not progress or not chunks, leave=False):
+        recs = dict(zip([k for k, _ in b], BACKENDS[backend](model, tok, [t for _, t in b], cfg, batch_size)))
         if store is not None: store.put(recs)
         done.update(recs); fresh.update(recs)
     if store is not None: store.close()
@@ -204,8 +253,8 @@ def generate(model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, ba
 # %% ../nbs/03_generate.ipynb
 _VLLM = {}
 
-def _generate_vllm(model, tok, texts:list, cfg:GenConfig) -> list:
-    "Generate one batch with vLLM from the model's folder."
+def _generate_vllm(model, tok, texts:list, cfg:GenConfig, batch_size:int|None=None) -> list:
+    "Generate `texts` with vLLM from the model's folder (vLLM schedules its own batches)."
     from vllm import LLM, SamplingParams
     if getattr(model, 'peft_config', None) or getattr(model, 'safetax_hooked', False):
         raise SafetaxError("the vllm backend reads weights from disk; merge adapters and save, or use backend='hf'")
@@ -233,9 +282,7 @@ def bench(model, tok, prompts, cfg:GenConfig, batch_size:int, backend:str='hf', 
     texts = [format_chat(tok, p, cfg.system) for p in prompts]
     order = sorted(range(len(texts)), key=lambda i: -len(tok(texts[i]).input_ids)) if sort else list(range(len(texts)))
     recs, t = [None] * len(texts), time.perf_counter()
-    for i in range(0, len(order), batch_size):
-        idx = order[i:i + batch_size]
-        for j, r in zip(idx, BACKENDS[backend](m, tok, [texts[j] for j in idx], cfg)): recs[j] = r
+    for j, r in zip(order, BACKENDS[backend](m, tok, [texts[j] for j in order], cfg, batch_size)): recs[j] = r
     s = time.perf_counter() - t; n = sum(r['n_tokens'] for r in recs)
     return ({'backend': backend, 'dtype': str(m.dtype).removeprefix('torch.'), 'batch_size': batch_size, 'sorted': sort,
              'prompts': len(texts), 'new_tokens': n, 'seconds': round(s, 3), 'tokens_per_s': round(n / s, 1)},

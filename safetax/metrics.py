@@ -87,9 +87,12 @@ def evaluate(model, tok, profile:str|Profile='cpu', name:str='model', judge=None
     sets = {m: loaders[m]() for m in METRICS if m in metrics and m in loaders}
     gen = lambda prompts, n_tok: generate(model, tok, prompts, GenConfig(max_new_tokens=n_tok, system=system),
                                           batch_size=P.batch_size, backend=P.backend, cache_extra=cache_extra, desc=name, dtype=P.gen_dtype)
-    rows, per = [], []
-    for metric, df in sets.items():
-        g = gen(df.prompt, P.max_new_tokens)
+    rows, per, starts = [], [], []
+    if sets:   # one generate call for all refusal sets: a backend that refills its batch keeps it full across them
+        every = gen(pd.concat([df.prompt for df in sets.values()], ignore_index=True), P.max_new_tokens)
+        starts = np.cumsum([0] + [len(df) for df in sets.values()])
+    for (metric, df), a in zip(sets.items(), starts):
+        g = every.iloc[a:a + len(df)].reset_index(drop=True)
         o = refusal_outcomes(g.completion, judge)
         hit = ~o.refused if metric != 'over_refusal' else o.refused
         rows.append({'metric': metric, 'set': df.source[0], **rate_ci(hit, seed=P.seed)})

@@ -110,8 +110,12 @@ def reproduce(profile:str='cpu', only:list|None=None, force:bool=False, log=prin
     wall = time.perf_counter() - t
     stamp = repo_root()/'.venv'/'.safetax-installed'  # written by tasks.py: "<hash> <install seconds>s"
     install = stamp.read_text().split()[1] if stamp.exists() else None
-    update_manifest(figures_dir(p.name), run={'profile': p.name, 'experiments': names, 'wall_s_this_call': round(wall, 1),
-                                              'ran': sorted(walls), 'install_time': install})
+    if walls:   # a call that ran nothing keeps the record of the run that made the figures
+        done = json.loads((figures_dir(p.name)/'manifest.json').read_text())['experiments']
+        update_manifest(figures_dir(p.name), run={
+            'profile': p.name, 'experiments': names, 'wall_s_this_call': round(wall, 1), 'ran': sorted(walls), 'install_time': install,
+            'experiments_wall_s': round(sum(done[n].get('wall_s', 0) for n in names if n in done), 1),
+            'peak_rss_gib': max((done[n].get('peak_rss_gib', 0) for n in names if n in done), default=None)})
     write_index(p.name)
     log(f"reproduction ({p.name}) finished in {wall:.0f} s; figures in {figures_dir(p.name)}")
     return walls

@@ -14,8 +14,8 @@ from .data import load_arith, load_prompts
 from .generate import GenConfig, generate
 
 # %% auto 0
-__all__ = ['GENERAL_THOUGHT', 'LRM_TRAIN', 'TrainConfig', 'bf16_supported', 'sft_dataset', 'data_hash', 'sft', 'warmup_data',
-           'tiny_lrm']
+__all__ = ['GENERAL_THOUGHT', 'LRM_TRAIN', 'TrainConfig', 'bf16_supported', 'sft_dataset', 'data_hash', 'plain_forward', 'sft',
+           'warmup_data', 'tiny_lrm']
 
 # %% ../nbs/06_train.ipynb
 @dataclass(frozen=True)
@@ -83,6 +83,11 @@ def _stats(trainer, ds, t:float) -> dict:
             'tokens': int(sum(len(x) for x in trainer.train_dataset['input_ids'])),
             'final_loss': next((h['loss'] for h in reversed(trainer.state.log_history) if 'loss' in h), None)}
 
+def plain_forward(model):
+    "Drop the forward wrapper (autocast, fp32 outputs) a trainer's accelerator leaves in `model.__dict__`."
+    for k in ('forward', '_original_forward'): model.__dict__.pop(k, None)
+    return model
+
 def sft(model, tok, data:pd.DataFrame, cfg:TrainConfig|None=None, retrain:bool=False):
     "Fine-tune a copy of `model` on `data` (prompt, response) with `cfg`; cached by base + data + config."
     cfg = cfg or TrainConfig()
@@ -111,7 +116,7 @@ def sft(model, tok, data:pd.DataFrame, cfg:TrainConfig|None=None, retrain:bool=F
                        extra={'train_stats.json': stats}, replace=True)
         m = trained
     m.safetax_fingerprint, m.safetax_train_stats = fp, stats
-    return m.eval()
+    return plain_forward(m).eval()
 
 # %% ../nbs/06_train.ipynb
 GENERAL_THOUGHT = "The user has a general request. I will answer it helpfully and concisely."
@@ -121,11 +126,13 @@ def _whole_sentences(text:str) -> str:
     cut = max(text.rfind(c) for c in ('.', '!', '?', '\n'))
     return text[:cut + 1].strip() if cut > 0 else text.strip()
 
-def warmup_data(model, tok, n_arith:int=400, n_general:int=200, seed:int=0, max_new_tokens:int=96, batch_size:int=16) -> pd.DataFrame:
+def warmup_data(model, tok, n_arith:int=400, n_general:int=200, seed:int=0, max_new_tokens:int=96, batch_size:int=16,
+                backend:str='hf', dtype:str|None=None) -> pd.DataFrame:
     "Warm-up SFT data: arithmetic think traces + Alpaca prompts answered by `model` itself (think, then its answer)."
     ar = load_arith('train', n=n_arith, seed=seed)
     al = load_prompts('alpaca', n=n_general, seed=seed)
-    g = generate(model, tok, al.prompt, GenConfig(max_new_tokens=max_new_tokens), batch_size=batch_size, desc='base answers')
+    g = generate(model, tok, al.prompt, GenConfig(max_new_tokens=max_new_tokens), batch_size=batch_size, desc='base answers',
+                 backend=backend, dtype=dtype)
     answers = [a if f else _whole_sentences(a) for a, f in zip(g.answer, g.finished)]
     gen = pd.DataFrame({'prompt': al.prompt, 'response': [f"<think>\n{GENERAL_THOUGHT}\n</think>\n\n{a}" for a in answers], 'kind': 'general'})
     ari = pd.DataFrame({'prompt': ar.question, 'response': ar.trace, 'kind': 'arith'})
@@ -139,6 +146,7 @@ def tiny_lrm(profile:str|Profile='cpu', cfg:TrainConfig=LRM_TRAIN):
     P = get_profile(profile)
     base, tok = load_model(P.model, device=P.device)
     if P.lrm_arith == 0: return base, tok
-    data = warmup_data(base, tok, P.lrm_arith, P.lrm_general, seed=P.seed, batch_size=P.batch_size)
+    data = warmup_data(base, tok, P.lrm_arith, P.lrm_general, seed=P.seed, batch_size=P.batch_size,
+                       backend=P.backend, dtype=P.gen_dtype)
     cfg = replace(cfg, epochs=P.lrm_epochs)
     return sft(base, tok, data[['prompt', 'response']], cfg), tok
