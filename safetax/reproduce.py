@@ -11,7 +11,7 @@ from .core import (SafetaxError, get_profile, repo_root, figures_dir, hash_obj, 
 
 # %% auto 0
 __all__ = ['EXPERIMENTS', 'BENCHMARKS', 'experiment_path', 'code_stamp', 'run_dir', 'is_done', 'run_experiment', 'writer_cells',
-           'write_index', 'reproduce', 'main']
+           'write_index', 'run_record', 'reproduce', 'main']
 
 # %% ../nbs/90_reproduce.ipynb
 EXPERIMENTS = ['model_card', 'judge_calibration', 'baseline', 'dgr', 'selfguard', 'cada', 'compare']
@@ -97,6 +97,15 @@ def write_index(profile:str) -> Path:
     return atomic_write(root/'README.md', '\n'.join(lines))
 
 # %% ../nbs/90_reproduce.ipynb
+def run_record(profile:str, names:list, walls:dict, wall:float) -> dict:
+    "The manifest's `run` entry: this call's wall time and what it ran, the install time, and totals over `names`' entries."
+    stamp = repo_root()/'.venv'/'.safetax-installed'  # written by tasks.py: "<hash> <install seconds>s"
+    done = json.loads((figures_dir(profile)/'manifest.json').read_text()).get('experiments', {})
+    return {'profile': profile, 'experiments': names, 'wall_s_this_call': round(wall, 1), 'ran': sorted(walls),
+            'install_time': stamp.read_text().split()[1] if stamp.exists() else None,
+            'experiments_wall_s': round(sum(done[n].get('wall_s', 0) for n in names if n in done), 1),
+            'peak_rss_gib': max((done[n].get('peak_rss_gib', 0) for n in names if n in done), default=None)}
+
 def reproduce(profile:str='cpu', only:list|None=None, force:bool=False, log=print) -> dict:
     "Run the experiments of `profile` (all, or `only` these) that are not done; return wall times."
     p = get_profile(profile).check()
@@ -108,14 +117,8 @@ def reproduce(profile:str='cpu', only:list|None=None, force:bool=False, log=prin
         log(f"{n}: running ({p.name} profile)")
         walls[n] = run_experiment(n, p.name, log)
     wall = time.perf_counter() - t
-    stamp = repo_root()/'.venv'/'.safetax-installed'  # written by tasks.py: "<hash> <install seconds>s"
-    install = stamp.read_text().split()[1] if stamp.exists() else None
-    if walls:   # a call that ran nothing keeps the record of the run that made the figures
-        done = json.loads((figures_dir(p.name)/'manifest.json').read_text())['experiments']
-        update_manifest(figures_dir(p.name), run={
-            'profile': p.name, 'experiments': names, 'wall_s_this_call': round(wall, 1), 'ran': sorted(walls), 'install_time': install,
-            'experiments_wall_s': round(sum(done[n].get('wall_s', 0) for n in names if n in done), 1),
-            'peak_rss_gib': max((done[n].get('peak_rss_gib', 0) for n in names if n in done), default=None)})
+    if walls and only is None:   # only a call of the main job, that ran something, records the run that made the figures
+        update_manifest(figures_dir(p.name), run=run_record(p.name, names, walls, wall))
     write_index(p.name)
     log(f"reproduction ({p.name}) finished in {wall:.0f} s; figures in {figures_dir(p.name)}")
     return walls
