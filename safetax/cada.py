@@ -447,8 +447,8 @@ def grpo(model, tok, data:pd.DataFrame, cfg:GRPOSettings|None=None, reward_funcs
                           dataloader_num_workers=0, lr_scheduler_type='constant', warmup_steps=0)
         peft = LoraConfig(r=cfg.r, lora_alpha=cfg.alpha, target_modules=cfg.target_modules, lora_dropout=0.0, task_type='CAUSAL_LM')
         policy = copy.deepcopy(model).train()
-        # TRL asks for the logits of the last k positions (`logits_to_keep`): a non-contiguous slice, which torch's CPU
-        # matmul multiplies by broadcasting the LM head's weight once per row (see safetax.generate); make it contiguous
+        # TRL samples with `model.generate`, whose prefill hands the LM head the non-contiguous slice `hidden[:, -1:]`;
+        # torch's CPU matmul then copies the head's weight once per row (see safetax.generate): make the input contiguous
         head = policy.get_output_embeddings().register_forward_pre_hook(lambda mod, a: (a[0].contiguous(), *a[1:]))
         tr = GRPOTrainer(model=policy, reward_funcs=reward_funcs, args=args, train_dataset=ds, processing_class=tok, peft_config=peft)
         t = time.perf_counter(); tr.train(); head.remove()
