@@ -10,7 +10,7 @@ from dataclasses import dataclass, asdict, field, replace
 import numpy as np, pandas as pd, torch
 from .core import SafetaxError, check_param, hash_obj, get_profile, Profile, data_dir
 from .data import load_prompts, load_reasoning, disjoint, sample, verify_checksum, read_file, check_columns
-from .generate import GenConfig, generate, format_chat, to_messages, split_thinking, with_dtype, gen_cache
+from .generate import GenConfig, generate, format_chat, to_messages, split_thinking, with_dtype, gen_cache, contiguous_head
 from .judges import RefusalJudge, is_refusal, COMPLIANCE
 from .metrics import rate_ci, is_correct
 from .models import adapter_key, adapter_dir, has_adapter, save_adapter, load_adapter
@@ -447,11 +447,9 @@ def grpo(model, tok, data:pd.DataFrame, cfg:GRPOSettings|None=None, reward_funcs
                           dataloader_num_workers=0, lr_scheduler_type='constant', warmup_steps=0)
         peft = LoraConfig(r=cfg.r, lora_alpha=cfg.alpha, target_modules=cfg.target_modules, lora_dropout=0.0, task_type='CAUSAL_LM')
         policy = copy.deepcopy(model).train()
-        # TRL samples with `model.generate`, whose prefill hands the LM head the non-contiguous slice `hidden[:, -1:]`;
-        # torch's CPU matmul then copies the head's weight once per row (see safetax.generate): make the input contiguous
-        head = policy.get_output_embeddings().register_forward_pre_hook(lambda mod, a: (a[0].contiguous(), *a[1:]))
         tr = GRPOTrainer(model=policy, reward_funcs=reward_funcs, args=args, train_dataset=ds, processing_class=tok, peft_config=peft)
-        t = time.perf_counter(); tr.train(); head.remove()
+        t = time.perf_counter()
+        with contiguous_head(policy): tr.train()   # TRL samples with model.generate: see safetax.generate.contiguous_head
         log = [h for h in tr.state.log_history if 'reward' in h]
         stats = {'train_s': round(time.perf_counter() - t, 1), 'steps': tr.state.global_step, 'prompts': len(ds), 'log_history': log}
     trained = tr.model.eval()

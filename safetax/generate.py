@@ -5,6 +5,7 @@
 # %% ../nbs/03_generate.ipynb 2
 from __future__ import annotations
 import json, sqlite3, time, importlib.util, copy, weakref
+from contextlib import contextmanager
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import pandas as pd, torch
@@ -14,7 +15,7 @@ from .core import SafetaxError, cache_dir, hash_obj, check_param
 
 # %% auto 0
 __all__ = ['BACKENDS', 'CHUNK', 'to_messages', 'format_chat', 'split_thinking', 'GenConfig', 'GenCache', 'gen_cache',
-           'with_dtype', 'generate', 'bench', 'agreement', 'throughput']
+           'contiguous_head', 'with_dtype', 'generate', 'bench', 'agreement', 'throughput']
 
 # %% ../nbs/03_generate.ipynb
 def to_messages(prompt, system:str|None=None) -> list:
@@ -188,6 +189,14 @@ def _generate_compact(model, tok, texts:list, cfg:GenConfig, batch_size:int|None
                 live = None; continue
             live.step(model, nxt[keep])
     return _records(tok, rows)
+
+# %% ../nbs/03_generate.ipynb
+@contextmanager
+def contiguous_head(model):
+    "Within the block, `model`'s LM head multiplies a contiguous input (see the prefill note above); the hook is always removed."
+    hook = model.get_output_embeddings().register_forward_pre_hook(lambda mod, a: (a[0].contiguous(), *a[1:]))
+    try: yield model
+    finally: hook.remove()
 
 # %% ../nbs/03_generate.ipynb
 _CASTS = weakref.WeakKeyDictionary()  # model -> (fingerprint, dtype, cast copy)
