@@ -15,7 +15,8 @@ from .core import SafetaxError, cache_dir, hash_obj, check_param
 
 # %% auto 0
 __all__ = ['BACKENDS', 'CHUNK', 'to_messages', 'format_chat', 'split_thinking', 'GenConfig', 'GenCache', 'gen_cache',
-           'contiguous_head', 'with_dtype', 'generate', 'bench', 'agreement', 'throughput']
+           'decode_attention_forward', 'decode_attention', 'contiguous_head', 'with_dtype', 'generate', 'bench',
+           'agreement', 'throughput', 'speedups']
 
 # %% ../nbs/03_generate.ipynb
 def to_messages(prompt, system:str|None=None) -> list:
@@ -132,7 +133,7 @@ class _Live:
         mask, cache = enc['attention_mask'], DynamicCache(config=model.config)
         last = torch.tensor([mask.shape[1] - 1], device=model.device)  # an index, not `1`: see below
         logits = model(**enc, position_ids=(mask.cumsum(-1) - 1).clamp(min=0), past_key_values=cache, use_cache=True,
-                       logits_to_keep=last).logits[:, -1]
+                       logits_to_keep=last).logits[:, -1].float()
         return cls(cache, mask, mask.sum(-1), logits, torch.tensor(ids, device=model.device))
 
     def _kv(self, f):
@@ -164,15 +165,40 @@ class _Live:
         "Feed each row's next token `nxt`; the cache grows by one column."
         self.mask = torch.cat([self.mask, self.mask.new_ones(len(self.ids), 1)], 1)
         self.logits = model(input_ids=nxt[:, None], attention_mask=self.mask, position_ids=self.pos[:, None],
-                            past_key_values=self.cache, use_cache=True).logits[:, -1]
+                            past_key_values=self.cache, use_cache=True).logits[:, -1].float()  # argmax: 3x faster in fp32
         self.pos = self.pos + 1
+
+# %% ../nbs/03_generate.ipynb
+def decode_attention_forward(module, query, key, value, attention_mask, dropout:float=0.0, scaling:float|None=None, **kwargs):
+    "Attention for one new token per row in bf16/fp16: matrix product, fp32 softmax, matrix product on the grouped heads; anything else goes to `sdpa`."
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+    if query.shape[2] != 1 or query.dtype == torch.float32 or dropout or kwargs.get('position_bias') is not None:
+        return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kwargs)
+    B, H, _, D = query.shape
+    s = query.reshape(B, key.shape[1], H // key.shape[1], D) @ key.transpose(-1, -2) * (scaling or D ** -0.5)
+    if attention_mask is not None:
+        s = s.masked_fill(~attention_mask, float('-inf')) if attention_mask.dtype == torch.bool else s + attention_mask
+    out = torch.softmax(s, -1, dtype=torch.float32).to(query.dtype) @ value
+    return out.reshape(B, H, 1, D).transpose(1, 2).contiguous(), None
+
+@contextmanager
+def decode_attention(model):
+    "Within the block, `model` attends with `decode_attention_forward` if it used `sdpa`; its setting is always restored."
+    from transformers import AttentionInterface
+    from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+    AttentionInterface.register('safetax_decode', decode_attention_forward)
+    AttentionMaskInterface.register('safetax_decode', sdpa_mask)
+    cfg = model.config; old = cfg._attn_implementation
+    if old == 'sdpa': cfg._attn_implementation = 'safetax_decode'
+    try: yield model
+    finally: cfg._attn_implementation = old
 
 # %% ../nbs/03_generate.ipynb
 def _generate_compact(model, tok, texts:list, cfg:GenConfig, batch_size:int|None=None) -> list:
     "Greedy generation with at most `batch_size` rows decoding at once: finished rows leave, new prompts refill; sampling uses `model.generate`."
     if cfg.do_sample: return _generate_hf(model, tok, texts, cfg, batch_size)
     B, rows, queue, live = batch_size or len(texts), [[] for _ in texts], list(range(len(texts))), None
-    with torch.inference_mode():
+    with torch.inference_mode(), decode_attention(model):
         while True:
             n = 0 if live is None else len(live.ids)
             if queue and n <= B // 2:
@@ -181,8 +207,9 @@ def _generate_compact(model, tok, texts:list, cfg:GenConfig, batch_size:int|None
                 live = new if not n else live.merge(new)
             if live is None: break
             nxt = live.logits.argmax(-1)
-            for i, t in zip(live.ids.tolist(), nxt.tolist()): rows[i].append(t)
-            keep = (nxt != tok.eos_token_id) & torch.tensor([len(rows[i]) < cfg.max_new_tokens for i in live.ids.tolist()])
+            ids = live.ids.tolist()
+            for i, t in zip(ids, nxt.tolist()): rows[i].append(t)
+            keep = (nxt != tok.eos_token_id) & torch.tensor([len(rows[i]) < cfg.max_new_tokens for i in ids])
             live.select(keep)
             if not len(live.ids):
                 if not queue: break
@@ -308,3 +335,17 @@ def throughput(model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, 
     "New tokens per second of `backend` over `prompts` at `batch_size` (no cache; length-sorted batches, as `generate` makes them)."
     nums, _ = bench(model, tok, list(prompts), cfg or GenConfig(), batch_size, backend, dtype)
     return {k: v for k, v in nums.items() if k != 'sorted'}
+
+# %% ../nbs/03_generate.ipynb
+def speedups(rounds:pd.DataFrame, base:str='plain HF') -> pd.DataFrame:
+    "Per path and batch size of `rounds` (one `bench` row per path and round): median tokens/s and range, median and range of the ratio to `base` in the same round."
+    need = {'round', 'path', 'backend', 'dtype', 'batch_size', 'sorted', 'prompts', 'new_tokens', 'tokens_per_s'}
+    if missing := need - set(rounds.columns): raise SafetaxError(f"speedups needs bench rows with a 'round' and 'path'; missing {sorted(missing)}")
+    ref = rounds[rounds.path == base].set_index(['round', 'batch_size']).tokens_per_s
+    keys = list(zip(rounds['round'], rounds.batch_size))
+    if gap := sorted(set(keys) - set(ref.index)): raise SafetaxError(f"no '{base}' row for (round, batch_size) {gap[0]}: run the base path in every round")
+    r = rounds.assign(speedup=[t / ref[k] for t, k in zip(rounds.tokens_per_s, keys)])
+    g = r.groupby(['path', 'backend', 'dtype', 'batch_size', 'sorted', 'prompts'], sort=False)
+    return g.agg(rounds=('round', 'nunique'), new_tokens=('new_tokens', 'median'), tokens_per_s=('tokens_per_s', 'median'),
+                 tokens_per_s_min=('tokens_per_s', 'min'), tokens_per_s_max=('tokens_per_s', 'max'), speedup=('speedup', 'median'),
+                 speedup_min=('speedup', 'min'), speedup_max=('speedup', 'max')).round(2).astype({'new_tokens': int}).reset_index()

@@ -13,7 +13,7 @@ from .judges import RefusalJudge, is_refusal
 
 # %% auto 0
 __all__ = ['METRICS', 'METRIC_TITLES', 'rate_ci', 'refusal_outcomes', 'asr', 'refusal_rate', 'extract_answer', 'is_correct',
-           'reasoning_accuracy', 'evaluate', 'plot_metrics']
+           'reasoning_accuracy', 'evaluate', 'plot_metrics', 'plot_bars']
 
 # %% ../nbs/05_metrics.ipynb
 def rate_ci(outcomes, n_boot:int=2000, alpha:float=0.05, seed:int=0) -> dict:
@@ -110,18 +110,36 @@ def evaluate(model, tok, profile:str|Profile='cpu', name:str='model', judge=None
 METRIC_TITLES = {'asr': 'ASR (harmful compliance) ↓', 'over_refusal': 'over-refusal (XSTest safe) ↓',
                  'unsafe_compliance': 'XSTest unsafe compliance ↓', 'reasoning': 'reasoning accuracy ↑'}
 
-def plot_metrics(summary:pd.DataFrame, title:str|None=None):
-    "Bar chart of an `evaluate` table: one panel per metric, one bar per model, 95 % CI whiskers."
+def _ci_bars(ax, x, d, **kw):
+    "Bars of `d.rate` at `x` with 95 % CI whiskers (none where a CI is missing)."
+    return ax.bar(x, d.rate, yerr=[(d.rate - d.lo).fillna(0), (d.hi - d.rate).fillna(0)], capsize=3, **kw)
+
+def plot_metrics(summary:pd.DataFrame, title:str|None=None, key:str='model', metrics=None, titles:dict|None=None):
+    "Bar chart of an `evaluate`-style table: one panel per metric (default: those of `METRIC_TITLES`), one bar per `key` value, 95 % CI whiskers."
     import matplotlib.pyplot as plt
-    metrics = [m for m in METRIC_TITLES if m in set(summary.metric)]
-    models = list(dict.fromkeys(summary.model))
-    fig, axes = plt.subplots(1, len(metrics), figsize=(2.6 * len(metrics) + 0.5, 3), squeeze=False)
-    colors = plt.cm.tab10.colors
+    titles = {**METRIC_TITLES, **(titles or {})}
+    metrics = [m for m in (metrics or METRIC_TITLES) if m in set(summary.metric)]
+    if not metrics: raise SafetaxError(f"plot_metrics found none of {list(metrics or METRIC_TITLES)} in the table's metric column")
+    names = list(dict.fromkeys(summary[key]))
+    fig, axes = plt.subplots(1, len(metrics), figsize=(2.6 * len(metrics) + 0.5, 3.1), squeeze=False)
     for ax, met in zip(axes[0], metrics):
-        d = summary[summary.metric == met].set_index('model').reindex(models)
-        ax.bar(range(len(models)), d.rate, yerr=[d.rate - d.lo, d.hi - d.rate], capsize=3, color=colors[:len(models)])
-        ax.set_xticks(range(len(models)), models, rotation=30, ha='right'); ax.set_ylim(0, 1)
-        ax.set_title(f"{METRIC_TITLES[met]}\n{d.set.iloc[0]}, n={int(d.n.iloc[0])}", fontsize=9)
+        d = summary[summary.metric == met].set_index(key).reindex(names)
+        _ci_bars(ax, range(len(names)), d, color=plt.cm.tab10.colors[:len(names)])
+        ax.set_xticks(range(len(names)), names, rotation=30, ha='right'); ax.set_ylim(0, 1.02)
+        where = f"{d.set.dropna().iloc[0]}, " if 'set' in d and d.set.nunique() == 1 else ''
+        ax.set_title(f"{titles.get(met, met)}\n{where}n={int(d.n.max())}", fontsize=8)
     if title: fig.suptitle(title, fontsize=10)
     fig.tight_layout()
+    return fig
+
+def plot_bars(df:pd.DataFrame, x:str, group:str, title:str='', ylabel:str='rate'):
+    "Grouped bars of `rate` with 95 % CI whiskers: one group per `x` value, one bar per `group` value."
+    import matplotlib.pyplot as plt
+    xs, gs = list(dict.fromkeys(df[x])), list(dict.fromkeys(df[group]))
+    fig, ax = plt.subplots(figsize=(7.5, 3), layout='constrained')
+    w = 0.8 / len(gs)
+    for k, gname in enumerate(gs):
+        _ci_bars(ax, np.arange(len(xs)) + (k - (len(gs) - 1) / 2) * w, df[df[group] == gname].set_index(x).reindex(xs), width=w, label=gname)
+    ax.set_xticks(range(len(xs)), xs); ax.set_ylim(0, 1); ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8, loc='upper left', bbox_to_anchor=(1, 1)); ax.set_title(title, fontsize=10)
     return fig

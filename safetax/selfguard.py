@@ -13,7 +13,7 @@ from .core import SafetaxError, check_param, hash_obj, cache_dir, atomic_write, 
 from .data import load_prompts, load_sft, load_reasoning, disjoint, sample
 from .generate import GenConfig, generate, format_chat, with_dtype, to_messages, split_thinking
 from .judges import normalise
-from .metrics import rate_ci, evaluate, refusal_outcomes, is_correct, extract_answer
+from .metrics import rate_ci, evaluate, refusal_outcomes, is_correct, extract_answer, plot_bars
 from .train import TrainConfig
 
 # %% auto 0
@@ -22,7 +22,7 @@ __all__ = ['SIZES', 'REMINDER_SYSTEM', 'REMINDER_SUFFIX', 'EVAL_SETS', 'CONFIG_F
            'last_token_states', 'star1_examples', 'vector_prompts', 'steering_vectors', 'vector_digest', 'steer_key',
            'steering', 'SelfGuard', 'awareness_prompts', 'parse_harmful', 'gap_summary', 'awareness', 'heldout_prompts',
            'heldout_reasoning', 'sweep', 'asr_table', 'choose_operating_point', 'operating_point', 'star1_sft_data',
-           'claim_verdict', 'plot_sweep', 'plot_bars', 'selfguard_claims']
+           'claim_verdict', 'plot_sweep', 'selfguard_claims']
 
 # %% ../nbs/12_selfguard.ipynb
 @dataclass(frozen=True)
@@ -476,19 +476,6 @@ def plot_sweep(sw:pd.DataFrame, op:pd.Series, title:str=''):
         ax.set_title(f"{name}\nvanilla {ref['vanilla']:.0%}, Self-Reminder {ref['self-reminder']:.0%}", fontsize=9)
         ax.set_xlabel('strength'); ax.set_ylabel('layer')
     fig.suptitle(title + '; box: chosen point', fontsize=10)
-    return fig
-
-def plot_bars(df:pd.DataFrame, x:str, group:str, title:str='', ylabel:str='rate'):
-    "Grouped bars of `rate` with 95 % CI whiskers: one group per `x` value, one bar per `group` value."
-    import matplotlib.pyplot as plt
-    xs, gs = list(dict.fromkeys(df[x])), list(dict.fromkeys(df[group]))
-    fig, ax = plt.subplots(figsize=(7.5, 3), layout='constrained')
-    w = 0.8 / len(gs)
-    for k, gname in enumerate(gs):
-        d = df[df[group] == gname].set_index(x).reindex(xs)
-        ax.bar(np.arange(len(xs)) + (k - (len(gs) - 1) / 2) * w, d.rate, w, yerr=[d.rate - d.lo, d.hi - d.rate], capsize=3, label=gname)
-    ax.set_xticks(range(len(xs)), xs); ax.set_ylim(0, 1); ax.set_ylabel(ylabel)
-    ax.legend(fontsize=8, loc='upper left', bbox_to_anchor=(1, 1)); ax.set_title(title, fontsize=10)
     return fig
 
 # %% ../nbs/12_selfguard.ipynb
