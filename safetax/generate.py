@@ -256,8 +256,8 @@ CHUNK = 4  # batches per backend call; the cache commits after each call
 
 def generate(model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, backend:str='hf',
              cache:bool=True, cache_extra=None, progress:bool=True, desc:str='generate', dtype:str|None=None,
-             prefill=None) -> pd.DataFrame:
-    "Complete every prompt; one row each: `prompt, completion, thinking, answer, n_tokens, finished, cached`."
+             prefill=None, transform=None) -> pd.DataFrame:
+    "Complete every prompt (the model sees `transform(prompt)` if given); one row each: `prompt, completion, thinking, answer, n_tokens, finished, cached`."
     cfg = cfg or GenConfig()
     model = with_dtype(model, dtype)
     check_param('batch_size', batch_size, int); check_param('backend', backend, str, list(BACKENDS) + ['vllm'])
@@ -266,7 +266,8 @@ def generate(model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, ba
     if not prompts: raise SafetaxError("generate got no prompts; pass a non-empty list (check the data set and n)")
     fp = _model_fingerprint(model)
     pre = _prefills(prefill, len(prompts))
-    texts = [format_chat(tok, p, cfg.system) + f for p, f in zip(prompts, pre)]
+    if transform is not None and not callable(transform): raise SafetaxError(f"transform must be a function of one prompt, not {type(transform).__name__}")
+    texts = [format_chat(tok, transform(p) if transform else p, cfg.system) + f for p, f in zip(prompts, pre)]
     params = {k: v for k, v in asdict(cfg).items() if k != 'system'}
     keys = [hash_obj({'model': fp, 'text': t, 'gen': params, 'extra': cache_extra}, 32) for t in texts]
     store = gen_cache(fp) if cache else None

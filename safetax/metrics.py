@@ -76,7 +76,7 @@ def reasoning_accuracy(completions, references, **kw) -> dict:
 METRICS = ('asr', 'over_refusal', 'unsafe_compliance', 'reasoning')
 
 def evaluate(model, tok, profile:str|Profile='cpu', name:str='model', judge=None, details:bool=False, system:str|None=None,
-             cache_extra=None, metrics=METRICS):
+             cache_extra=None, metrics=METRICS, transform=None):
     "ASR, over-refusal, unsafe compliance and reasoning accuracy of `model` on the profile's sets, as a tidy DataFrame."
     P = get_profile(profile); check_param('name', name, str)
     for m in metrics: check_param('metric', m, str, METRICS)
@@ -85,8 +85,8 @@ def evaluate(model, tok, profile:str|Profile='cpu', name:str='model', judge=None
                'over_refusal': lambda: load_prompts('xstest', label='safe', n=P.n_prompts, **src),
                'unsafe_compliance': lambda: load_prompts('xstest', label='unsafe', n=P.n_prompts, **src)}
     sets = {m: loaders[m]() for m in METRICS if m in metrics and m in loaders}
-    gen = lambda prompts, n_tok: generate(model, tok, prompts, GenConfig(max_new_tokens=n_tok, system=system),
-                                          batch_size=P.batch_size, backend=P.backend, cache_extra=cache_extra, desc=name, dtype=P.gen_dtype)
+    gen = lambda prompts, n_tok: generate(model, tok, prompts, GenConfig(max_new_tokens=n_tok, system=system), batch_size=P.batch_size,
+                                          backend=P.backend, cache_extra=cache_extra, desc=name, dtype=P.gen_dtype, transform=transform)
     rows, per, starts = [], [], []
     if sets:   # one generate call for all refusal sets: a backend that refills its batch keeps it full across them
         every = gen(pd.concat([df.prompt for df in sets.values()], ignore_index=True), P.max_new_tokens)

@@ -18,9 +18,9 @@ from .train import TrainConfig
 
 # %% auto 0
 __all__ = ['SIZES', 'REMINDER_SYSTEM', 'REMINDER_SUFFIX', 'EVAL_SETS', 'CONFIG_FILE', 'VECTORS_FILE', 'AWARE_TEMPLATE',
-           'PAPER_QWEN3_8B', 'SelfGuardSizes', 'selfguard_sizes', 'Reminder', 'SuffixTokenizer', 'decoder_layers',
-           'last_token_states', 'star1_examples', 'vector_prompts', 'steering_vectors', 'vector_digest', 'steer_key',
-           'steering', 'SelfGuard', 'awareness_prompts', 'parse_harmful', 'gap_summary', 'awareness', 'heldout_prompts',
+           'PAPER_QWEN3_8B', 'SelfGuardSizes', 'selfguard_sizes', 'Reminder', 'decoder_layers', 'last_token_states',
+           'star1_examples', 'vector_prompts', 'steering_vectors', 'vector_digest', 'steer_key', 'steering',
+           'SelfGuard', 'awareness_prompts', 'parse_harmful', 'gap_summary', 'awareness', 'heldout_prompts',
            'heldout_reasoning', 'sweep', 'asr_table', 'choose_operating_point', 'operating_point', 'star1_sft_data',
            'claim_verdict', 'plot_sweep', 'selfguard_claims']
 
@@ -83,17 +83,6 @@ class Reminder:
     def chat(self, tok, prompt) -> str:
         "The chat text the model sees for `prompt` under this reminder."
         return format_chat(tok, self.apply(prompt), self.system)
-
-# %% ../nbs/12_selfguard.ipynb
-class SuffixTokenizer:
-    "A tokenizer whose chat template appends `suffix` to the last user turn; all else is delegated to `tok`."
-    def __init__(self, tok, suffix:str): self._tok, self._reminder = tok, Reminder(system=None, suffix=suffix)
-    def apply_chat_template(self, conversation, *args, **kw):
-        return self._tok.apply_chat_template(self._reminder.apply(conversation), *args, **kw)
-    def __call__(self, *args, **kw): return self._tok(*args, **kw)
-    def __len__(self): return len(self._tok)
-    def __getattr__(self, name): return getattr(self._tok, name)
-    def __repr__(self): return f"SuffixTokenizer({self._tok.name_or_path!r}, suffix={self._reminder.suffix!r})"
 
 # %% ../nbs/12_selfguard.ipynb
 def decoder_layers(model) -> torch.nn.ModuleList:
@@ -255,9 +244,8 @@ class SelfGuard:
         if self.vectors is None: raise SafetaxError("this SelfGuard has no vectors; call .fit(model, tok, prompts) or SelfGuard.load(path) first")
         return steering(model, self.vectors, self.layers, self.strength, self.vector_id)
 
-    def tokenizer(self, tok):
-        "`tok`, with the reminder's suffix appended to user turns when there is a reminder."
-        return SuffixTokenizer(tok, self.reminder.suffix) if self.reminder and self.reminder.suffix else tok
+    def _transform(self):
+        return self.reminder.apply if self.reminder and self.reminder.suffix else None
 
     def _system(self, system):
         return self.reminder.system if self.reminder and self.reminder.system else system
@@ -267,8 +255,8 @@ class SelfGuard:
         cfg = cfg or GenConfig()
         m = with_dtype(model, dtype)
         with self.steer(m) as key:
-            return generate(m, self.tokenizer(tok), prompts, replace(cfg, system=self._system(cfg.system)),
-                            batch_size=batch_size, dtype=dtype, cache_extra=key, **kw)
+            return generate(m, tok, prompts, replace(cfg, system=self._system(cfg.system)), batch_size=batch_size, dtype=dtype,
+                            cache_extra=key, transform=self._transform(), **kw)
 
     def evaluate(self, model, tok, profile:str|Profile='cpu', name:str='self-guard', **kw):
         "`safetax.metrics.evaluate` under this guard (the profile's sets, judge and CIs)."
@@ -276,7 +264,7 @@ class SelfGuard:
         if self.strength and self.layers and P.backend == 'vllm': P = get_profile(P, backend='hf')  # vLLM cannot see hooks
         m = with_dtype(model, P.gen_dtype)
         with self.steer(m) as key:
-            return evaluate(m, self.tokenizer(tok), P, name=name, system=self._system(None), cache_extra=key, **kw)
+            return evaluate(m, tok, P, name=name, system=self._system(None), cache_extra=key, transform=self._transform(), **kw)
 
     def save(self, path) -> Path:
         "Write the vectors (safetensors) and the configuration (JSON) into folder `path`, atomically."
