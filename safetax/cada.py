@@ -632,7 +632,7 @@ def plot_grpo(curves:pd.DataFrame, title:str|None=None):
     return fig
 
 # %% ../nbs/11_cada.ipynb
-def _yes(ok:bool, why:str='') -> str: return 'reproduced' if ok else 'not reproduced' + (f' ({why})' if why else '')
+def _yes(ok:bool) -> str: return 'reproduced' if ok else 'not reproduced'
 
 def unclosed_share(inf_details:pd.DataFrame) -> pd.Series:
     "Per setting: share of refusals on safety prompts whose thought was never closed."
@@ -641,12 +641,11 @@ def unclosed_share(inf_details:pd.DataFrame) -> pd.Series:
 
 def cada_claims(inf:pd.DataFrame, inf_details:pd.DataFrame, train:pd.DataFrame, curves:pd.DataFrame, base:str='tiny-lrm') -> pd.DataFrame:
     "Each CADA claim with evidence and verdict, from the inference-setting table `inf` (+ details), the trained variants' `train` table and the GRPO `curves`."
-    c = lambda d, m, a, b, key='model': compare(d, m, a, b, key)
     rate = lambda d, key, v, m: d[(d[key] == v) & (d.metric == m)].rate.iloc[0]
-    asr_code = [c(inf, m, 'code', 'none', 'setting') for m in ('asr', 'asr_attack')]
-    over_code, over_cases = (c(inf, 'over_refusal', s, 'none', 'setting') for s in ('code', 'cases'))
+    asr_code = [compare(inf, m, 'code', 'none', 'setting') for m in ('asr', 'asr_attack')]
+    over_code, over_cases = (compare(inf, 'over_refusal', s, 'none', 'setting') for s in ('code', 'cases'))
     unc = unclosed_share(inf_details).get('code', float('nan'))
-    case, cada = ({m: c(train, m, a, b) for m in ('asr', 'asr_attack', 'over_refusal', 'reasoning')}
+    case, cada = ({m: compare(train, m, a, b) for m in ('asr', 'asr_attack', 'over_refusal', 'reasoning')}
                   for a, b in (('sft-case-DA', 'sft-rule-DA'), ('CADA', base)))
     r0, r1 = curves.reward.head(3).mean(), curves.reward.tail(3).mean()
     ev = lambda d: '; '.join(f'{m} {v}' for m, v in d.items())
