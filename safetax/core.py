@@ -196,11 +196,11 @@ def git_commit() -> str|None:
 
 # %% ../nbs/00_core.ipynb
 def update_manifest(out_dir, experiment:str|None=None, run:dict|None=None, **entry) -> dict:
-    "Merge `entry` (profile, models, data, wall_s, ...) for `experiment`, and `run` facts, into `<out_dir>/manifest.json`."
+    "Merge `entry` (profile, models, data, wall_s, ...) into `experiment`'s record in `<out_dir>/manifest.json`; `run` replaces the run record."
     path = Path(out_dir)/'manifest.json'
     m = json.loads(path.read_text()) if path.exists() else {}
     if experiment: m.setdefault('experiments', {}).setdefault(experiment, {}).update(entry)
-    if run: m.setdefault('run', {}).update(run)
+    if run: m['run'] = dict(run)  # one run made the figures: no key of an older run survives
     m.update(versions=package_versions(), git_commit=git_commit(),
              machine={'platform': platform.platform(), 'cpus': os.cpu_count(), 'python': platform.python_version()},
              updated=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))

@@ -11,7 +11,7 @@ from .core import SafetaxError, check_param, get_profile, Profile, require_hub
 from .data import load_prompts, load_sft, disjoint, sample
 from .generate import GenConfig, generate, format_chat, split_thinking, with_dtype
 from .judges import RefusalJudge, is_refusal, REFUSAL_LABELS
-from .metrics import evaluate, rate_ci
+from .metrics import evaluate, rate_ci, verdict
 from .train import TrainConfig, sft
 
 # %% auto 0
@@ -20,7 +20,7 @@ __all__ = ['EVAL_HARMFUL', 'DIRECT_THOUGHT', 'DIRECT_ANSWER', 'R1ACT_TEMPLATE', 
            'source_set', 'RefineConfig', 'refinement_failure', 'first_words', 'first_sentences', 'rewrite_prompts',
            'rewrite', 'refine', 'response_nll', 'unigram_js', 'distribution_shift', 'DGRSizes', 'dgr_sizes',
            'eval_profile', 'mix', 'train_variant', 'refusal_rows', 'paired_gain', 'spearman_ci', 'plot_shift',
-           'plot_efficiency']
+           'plot_efficiency', 'dgr_claims']
 
 # %% ../nbs/10_dgr.ipynb
 EVAL_HARMFUL = ('harmbench', 'strongreject')
@@ -364,3 +364,28 @@ def plot_efficiency(eff:pd.DataFrame, base:pd.DataFrame):
         ax.set_xscale('log'); ax.set_ylim(0, 1); ax.set_xlabel('refined SFT examples'); ax.set_title(title, fontsize=9)
     axes[0].legend(fontsize=8); fig.tight_layout()
     return fig
+
+# %% ../nbs/10_dgr.ipynb
+def _ci(d:dict, k:str='rate', f:str='.2f') -> str: return f"{d[k]:{f}} [{d['lo']:{f}}, {d['hi']:{f}}]"
+
+def dgr_claims(gains:pd.DataFrame, rho:dict, rho_js:dict, eff:pd.DataFrame, base_eff:pd.DataFrame, summary:pd.DataFrame|None=None) -> pd.DataFrame:
+    "Each DGR claim with evidence and verdict, from the `gains` table, the shift–drop correlations `rho` (NLL) and `rho_js`, and the efficiency rows."
+    asr = {} if summary is None else summary[summary.metric == 'asr'].set_index('model').rate.to_dict()
+    rows = []
+    for g in gains.itertuples():
+        paper = 'n/a' if pd.isna(g.paper_gain) else f'{g.paper_gain:+.1f}'
+        safety = f"; ASR vanilla {asr[g.source]:.0%} vs DGR {asr[g.source + '+dgr']:.0%}" if g.source in asr else ''
+        rows.append((f'1 DGR SFT loses less reasoning than vanilla SFT ({g.source})',
+                     f'gain {g.gain_rate:+.1f} pts [{g.gain_lo:+.1f}, {g.gain_hi:+.1f}] (paper {paper}){safety}', verdict(g.gain_rate > 0, g.gain_lo > 0)))
+    undefined = pd.isna(rho['rho'])
+    rows.append(('2 the reasoning lost grows with the distribution shift',
+                 'undefined (no variation in drop or shift)' if undefined else
+                 f"Spearman rho {_ci(rho, 'rho')} (NLL), {_ci(rho_js, 'rho')} (JS), {rho['n']} models", verdict(not undefined and rho['rho'] > 0, rho['lo'] > 0)))
+    n = int(eff.n_examples.min()); b = base_eff.set_index('metric').rate
+    ref = eff[(eff.n_examples == n) & (eff.metric == 'refusal')]
+    r_n = eff[(eff.n_examples == n) & (eff.metric == 'reasoning')].rate.mean()
+    rows.append((f'3 {n} refined examples switch refusal on',
+                 f"refusal {ref.rate.mean():.0%} (seeds: {', '.join(f'{x:.0%}' for x in ref.rate)}; base LRM {b['refusal']:.0%}); "
+                 f"reasoning after them {r_n:.0%} (base LRM {b['reasoning']:.0%})",
+                 verdict(ref.rate.mean() > b['refusal'], bool((ref.lo > b['refusal']).all()))))
+    return pd.DataFrame(rows, columns=['claim', 'evidence', 'verdict'])

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_generate.ipynb 2
 from __future__ import annotations
-import json, sqlite3, time, importlib.util, copy, weakref
+import functools, json, sqlite3, time, importlib.util, copy, weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
@@ -181,15 +181,21 @@ def decode_attention_forward(module, query, key, value, attention_mask, dropout:
     out = torch.softmax(s, -1, dtype=torch.float32).to(query.dtype) @ value
     return out.reshape(B, H, 1, D).transpose(1, 2).contiguous(), None
 
-@contextmanager
-def decode_attention(model):
-    "Within the block, `model` attends with `decode_attention_forward` if it used `sdpa`; its setting is always restored."
+@functools.cache
+def _register_decode_attention() -> str:
+    "Register `decode_attention_forward` (with `sdpa`'s masks) with transformers, once per process; its name."
     from transformers import AttentionInterface
     from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
     AttentionInterface.register('safetax_decode', decode_attention_forward)
     AttentionMaskInterface.register('safetax_decode', sdpa_mask)
+    return 'safetax_decode'
+
+@contextmanager
+def decode_attention(model):
+    "Within the block, `model` attends with `decode_attention_forward` if it used `sdpa`; its setting is always restored."
+    name = _register_decode_attention()
     cfg = model.config; old = cfg._attn_implementation
-    if old == 'sdpa': cfg._attn_implementation = 'safetax_decode'
+    if old == 'sdpa': cfg._attn_implementation = name
     try: yield model
     finally: cfg._attn_implementation = old
 

@@ -12,8 +12,9 @@ from .generate import GenConfig, generate, split_thinking
 from .judges import RefusalJudge, is_refusal
 
 # %% auto 0
-__all__ = ['METRICS', 'METRIC_TITLES', 'rate_ci', 'refusal_outcomes', 'asr', 'refusal_rate', 'extract_answer', 'is_correct',
-           'reasoning_accuracy', 'evaluate', 'plot_metrics', 'plot_bars']
+__all__ = ['METRICS', 'METRIC_TITLES', 'VERDICTS', 'rate_ci', 'refusal_outcomes', 'asr', 'refusal_rate', 'extract_answer',
+           'is_correct', 'reasoning_accuracy', 'evaluate', 'plot_metrics', 'plot_bars', 'verdict', 'claim_verdict',
+           'compare']
 
 # %% ../nbs/05_metrics.ipynb
 def rate_ci(outcomes, n_boot:int=2000, alpha:float=0.05, seed:int=0) -> dict:
@@ -143,3 +144,24 @@ def plot_bars(df:pd.DataFrame, x:str, group:str, title:str='', ylabel:str='rate'
     ax.set_xticks(range(len(xs)), xs); ax.set_ylim(0, 1); ax.set_ylabel(ylabel)
     ax.legend(fontsize=8, loc='upper left', bbox_to_anchor=(1, 1)); ax.set_title(title, fontsize=10)
     return fig
+
+# %% ../nbs/05_metrics.ipynb
+VERDICTS = ('reproduced', 'same direction, not significant', 'not reproduced')
+
+def verdict(holds:bool, significant:bool=True) -> str:
+    "A claim's verdict: 'reproduced' if it `holds` and is `significant`, 'same direction, not significant' if it only holds, else 'not reproduced'."
+    return VERDICTS[0 if holds and significant else 1 if holds else 2]
+
+def claim_verdict(before:dict, after:dict, lower_is_better:bool=True) -> str:
+    "Whether `after` improves on `before` (each a `rate_ci` dict); significant where their 95 % CIs are disjoint."
+    better = after['rate'] < before['rate'] if lower_is_better else after['rate'] > before['rate']
+    return verdict(better, after['hi'] < before['lo'] if lower_is_better else after['lo'] > before['hi'])
+
+def compare(summary:pd.DataFrame, metric:str, a:str, b:str, key:str='model') -> str:
+    "'lower' / 'higher' if `a`'s `metric` is below / above `b`'s with disjoint 95 % CIs, else 'no clear difference'."
+    d = summary[summary.metric == metric].set_index(key)
+    for x in (a, b):
+        if x not in d.index: raise SafetaxError(f"no '{metric}' row for {key}={x!r}; pick one of {', '.join(map(str, d.index))}")
+    if d.loc[a, 'hi'] < d.loc[b, 'lo']: return 'lower'
+    if d.loc[a, 'lo'] > d.loc[b, 'hi']: return 'higher'
+    return 'no clear difference'
