@@ -12,7 +12,7 @@ from .generate import GenConfig, generate, split_thinking
 from .judges import RefusalJudge, is_refusal
 
 # %% auto 0
-__all__ = ['METRICS', 'METRIC_TITLES', 'VERDICTS', 'rate_ci', 'refusal_outcomes', 'asr', 'refusal_rate', 'extract_answer',
+__all__ = ['METRICS', 'METRIC_TITLES', 'CLAIM_VERDICTS', 'rate_ci', 'refusal_outcomes', 'asr', 'refusal_rate', 'extract_answer',
            'is_correct', 'reasoning_accuracy', 'evaluate', 'plot_metrics', 'plot_bars', 'verdict', 'claim_verdict',
            'compare']
 
@@ -146,11 +146,11 @@ def plot_bars(df:pd.DataFrame, x:str, group:str, title:str='', ylabel:str='rate'
     return fig
 
 # %% ../nbs/05_metrics.ipynb
-VERDICTS = ('reproduced', 'same direction, not significant', 'not reproduced')
+CLAIM_VERDICTS = ('reproduced', 'same direction, not significant', 'not reproduced')
 
 def verdict(holds:bool, significant:bool=True) -> str:
     "A claim's verdict: 'reproduced' if it `holds` and is `significant`, 'same direction, not significant' if it only holds, else 'not reproduced'."
-    return VERDICTS[0 if holds and significant else 1 if holds else 2]
+    return CLAIM_VERDICTS[0 if holds and significant else 1 if holds else 2]
 
 def claim_verdict(before:dict, after:dict, lower_is_better:bool=True) -> str:
     "Whether `after` improves on `before` (each a `rate_ci` dict); significant where their 95 % CIs are disjoint."
