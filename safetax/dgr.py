@@ -11,7 +11,7 @@ from .core import SafetaxError, check_param, get_profile, Profile, require_hub
 from .data import load_prompts, load_sft, disjoint, sample
 from .generate import GenConfig, generate, format_chat, split_thinking, with_dtype
 from .judges import RefusalJudge, is_refusal, REFUSAL_LABELS
-from .metrics import evaluate, rate_ci, verdict
+from .metrics import evaluate, rate_ci, verdict, fmt_ci
 from .train import TrainConfig, sft
 
 # %% auto 0
@@ -366,8 +366,6 @@ def plot_efficiency(eff:pd.DataFrame, base:pd.DataFrame):
     return fig
 
 # %% ../nbs/10_dgr.ipynb
-def _ci(d:dict, k:str='rate', f:str='.2f') -> str: return f"{d[k]:{f}} [{d['lo']:{f}}, {d['hi']:{f}}]"
-
 def dgr_claims(gains:pd.DataFrame, rho:dict, rho_js:dict, eff:pd.DataFrame, base_eff:pd.DataFrame, summary:pd.DataFrame|None=None) -> pd.DataFrame:
     "Each DGR claim with evidence and verdict, from the `gains` table, the shift–drop correlations `rho` (NLL) and `rho_js`, and the efficiency rows."
     asr = {} if summary is None else summary[summary.metric == 'asr'].set_index('model').rate.to_dict()
@@ -380,7 +378,7 @@ def dgr_claims(gains:pd.DataFrame, rho:dict, rho_js:dict, eff:pd.DataFrame, base
     undefined = pd.isna(rho['rho'])
     rows.append(('2 the reasoning lost grows with the distribution shift',
                  'undefined (no variation in drop or shift)' if undefined else
-                 f"Spearman rho {_ci(rho, 'rho')} (NLL), {_ci(rho_js, 'rho')} (JS), {rho['n']} models", verdict(not undefined and rho['rho'] > 0, rho['lo'] > 0)))
+                 f"Spearman rho {fmt_ci(rho['rho'], rho['lo'], rho['hi'], '.2f')} (NLL), {fmt_ci(rho_js['rho'], rho_js['lo'], rho_js['hi'], '.2f')} (JS), {rho['n']} models", verdict(not undefined and rho['rho'] > 0, rho['lo'] > 0)))
     n = int(eff.n_examples.min()); b = base_eff.set_index('metric').rate
     ref = eff[(eff.n_examples == n) & (eff.metric == 'refusal')]
     r_n = eff[(eff.n_examples == n) & (eff.metric == 'reasoning')].rate.mean()

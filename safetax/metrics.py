@@ -14,7 +14,7 @@ from .judges import RefusalJudge, is_refusal
 # %% auto 0
 __all__ = ['METRICS', 'METRIC_TITLES', 'CLAIM_VERDICTS', 'rate_ci', 'refusal_outcomes', 'asr', 'refusal_rate', 'extract_answer',
            'is_correct', 'reasoning_accuracy', 'evaluate', 'plot_metrics', 'plot_bars', 'verdict', 'claim_verdict',
-           'compare']
+           'fmt_ci', 'compare']
 
 # %% ../nbs/05_metrics.ipynb
 def rate_ci(outcomes, n_boot:int=2000, alpha:float=0.05, seed:int=0) -> dict:
@@ -156,6 +156,10 @@ def claim_verdict(before:dict, after:dict, lower_is_better:bool=True) -> str:
     "Whether `after` improves on `before` (each a `rate_ci` dict); significant where their 95 % CIs are disjoint."
     better = after['rate'] < before['rate'] if lower_is_better else after['rate'] > before['rate']
     return verdict(better, after['hi'] < before['lo'] if lower_is_better else after['lo'] > before['hi'])
+
+def fmt_ci(rate:float, lo:float, hi:float, fmt:str='.0%') -> str:
+    "A rate and its CI as text: `rate [lo, hi]` in `fmt`."
+    return f"{rate:{fmt}} [{lo:{fmt}}, {hi:{fmt}}]"
 
 def compare(summary:pd.DataFrame, metric:str, a:str, b:str, key:str='model') -> str:
     "'lower' / 'higher' if `a`'s `metric` is below / above `b`'s with disjoint 95 % CIs, else 'no clear difference'."
