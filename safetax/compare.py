@@ -7,13 +7,15 @@ from __future__ import annotations
 import numpy as np, pandas as pd
 from .core import SafetaxError, get_profile, Profile
 from .metrics import evaluate
+from .claims import outcome_matrix, sign_test
 from .train import sft
 from .dgr import source_set, refine, dgr_sizes
 from .cada import cada_sizes, training_mix, safety_chains, sft_on_chains, grpo
 from .selfguard import SelfGuard, selfguard_sizes, operating_point
 
 # %% auto 0
-__all__ = ['VANILLA', 'variants', 'compare_table', 'pareto', 'with_objectives', 'plot_frontier', 'winners']
+__all__ = ['VANILLA', 'WINNER_SPECS', 'variants', 'compare_table', 'cost_seconds', 'pareto', 'with_objectives', 'plot_frontier',
+           'winners']
 
 # %% ../nbs/20_compare.ipynb
 VANILLA = SelfGuard(reminder=None, strength=0.0)   # plain prompt, no steering
@@ -48,20 +50,25 @@ def variants(lrm, tok, profile:str|Profile, dgr_source:str='r1_act') -> dict:
             'CADA + Self-Guard': (cada, on(cada), _train_s(cada))}
 
 # %% ../nbs/20_compare.ipynb
-def compare_table(vs:dict, tok, profile:str|Profile, tokens_per_s:float) -> tuple:
-    "`(table, details)`: one row per variant with rate/lo/hi of asr, over_refusal, reasoning, and training/inference/total seconds."
+def compare_table(vs:dict, tok, profile:str|Profile) -> tuple:
+    "`(table, details)`: one row per variant with rate/lo/hi of asr, over_refusal, reasoning, training steps and generated tokens."
     if not vs: raise SafetaxError("compare_table got no variants; pass the dict returned by safetax.compare.variants")
-    if not tokens_per_s > 0: raise SafetaxError(f"tokens_per_s={tokens_per_s} must be positive; measure it with safetax.generate.throughput")
     P = get_profile(profile); rows, details = [], []
-    for name, (m, guard, train_s) in vs.items():
+    for name, (m, guard, _) in vs.items():
         s, d = guard.evaluate(m, tok, P, name=name, details=True, metrics=('asr', 'over_refusal', 'reasoning'))
-        n_tok = sum(len(tok(c, add_special_tokens=False).input_ids) for c in d.completion)
         row = {'model': name}
         for r in s.itertuples(): row.update({r.metric: r.rate, f'{r.metric}_lo': r.lo, f'{r.metric}_hi': r.hi})
-        rows.append({**row, 'train_s': round(train_s, 1), 'infer_s': round(n_tok / tokens_per_s, 1),
-                     'total_s': round(train_s + n_tok / tokens_per_s, 1), 'gen_tokens': n_tok})
+        steps = sum(st.get('steps', 0) for st in getattr(m, 'safetax_lineage', [getattr(m, 'safetax_train_stats', {})]))
+        rows.append({**row, 'train_steps': int(steps), 'gen_tokens': sum(len(tok(c, add_special_tokens=False).input_ids) for c in d.completion)})
         details.append(d)
     return pd.DataFrame(rows), pd.concat(details, ignore_index=True)
+
+def cost_seconds(vs:dict, table:pd.DataFrame, tokens_per_s:float) -> dict:
+    "Per variant: training seconds (cached train stats), inference seconds (generated tokens / `tokens_per_s`) and their total."
+    if not tokens_per_s > 0: raise SafetaxError(f"tokens_per_s={tokens_per_s} must be positive; measure it with safetax.generate.throughput")
+    gen = table.set_index('model').gen_tokens
+    return {k: {'train_s': round(s, 1), 'infer_s': round(gen[k] / tokens_per_s, 1), 'total_s': round(s + gen[k] / tokens_per_s, 1)}
+            for k, (_, _, s) in vs.items()}
 
 # %% ../nbs/20_compare.ipynb
 def pareto(df:pd.DataFrame, maximize=('safety', 'reasoning', 'helpfulness')) -> pd.Series:
@@ -96,15 +103,15 @@ def plot_frontier(t:pd.DataFrame, title:str=''):
     return fig
 
 # %% ../nbs/20_compare.ipynb
-def winners(t:pd.DataFrame) -> pd.DataFrame:
-    "Per objective: the best variant, and the variants whose 95 % CI overlaps the best's."
-    specs = [('safety', 'asr', True), ('reasoning', 'reasoning', False), ('helpfulness', 'over_refusal', True)]
+WINNER_SPECS = [('safety', 'asr', True), ('reasoning', 'reasoning', False), ('helpfulness', 'over_refusal', True)]
+
+def winners(t:pd.DataFrame, details:pd.DataFrame) -> pd.DataFrame:
+    "Per objective: the best variant, and those a paired sign test on the same prompts cannot tell from it (p >= 0.05)."
     rows = []
-    for obj, col, low in specs:
-        best = t.loc[t[col].idxmin() if low else t[col].idxmax()]
-        tied = t[(t[f'{col}_lo'] <= best[f'{col}_hi']) & (t[f'{col}_hi'] >= best[f'{col}_lo'])].model
-        rows.append({'objective': obj, 'best': best.model, 'rate': best[col], 'within_ci_of_best': ', '.join(m for m in tied if m != best.model)})
-    front = t[t.pareto]
-    rows.append({'objective': 'cheapest on the Pareto set', 'best': front.loc[front.total_s.idxmin()].model,
-                 'rate': front.total_s.min(), 'within_ci_of_best': ''})
+    for obj, col, low in WINNER_SPECS:
+        best = t.loc[t[col].idxmin() if low else t[col].idxmax()].model
+        others = [m for m in t.model if m != best]
+        x = outcome_matrix(details, [best, *others], col)
+        tied = [m for m, o in zip(others, x[1:]) if sign_test(o - x[0]) >= 0.05]
+        rows.append({'objective': obj, 'best': best, 'rate': float(x[0].mean()), 'not_different_from_best': ', '.join(tied)})
     return pd.DataFrame(rows)
