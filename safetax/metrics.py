@@ -22,7 +22,8 @@ def rate_ci(outcomes, alpha:float=0.05) -> dict:
     x = np.asarray(list(outcomes), dtype=bool)
     if x.size == 0: raise SafetaxError("a rate over zero outcomes is undefined; evaluate at least one prompt (check n and the data set)")
     lo, hi = proportion_confint(int(x.sum()), x.size, alpha=alpha, method='wilson')
-    return {'rate': float(x.mean()), 'lo': float(max(lo, 0.0)), 'hi': float(min(hi, 1.0)), 'n': int(x.size)}
+    rate = float(x.mean())   # statsmodels' bounds can miss 0/n and n/n by 1e-16: keep lo <= rate <= hi exactly
+    return {'rate': rate, 'lo': float(min(max(lo, 0.0), rate)), 'hi': float(max(min(hi, 1.0), rate)), 'n': int(x.size)}
 
 # %% ../nbs/05_metrics.ipynb
 def refusal_outcomes(completions, judge=None) -> pd.DataFrame:
