@@ -260,6 +260,13 @@ def _prefills(prefill, n:int) -> list:
 BACKENDS = {'hf': _generate_hf, 'compact': _generate_compact}
 CHUNK = 4  # batches per backend call; the cache commits after each call
 
+def _chunks(tok, texts:list, step:int) -> list:
+    "The distinct `texts`, longest first (ties by the text), cut into lists of `step`: a function of the set of texts only."
+    uniq = sorted(set(texts))
+    lens = [len(ids) for ids in tok(uniq, add_special_tokens=False)['input_ids']]
+    order = [t for _, t in sorted(zip(lens, uniq), key=lambda lt: (-lt[0], lt[1]))]
+    return [order[i:i+step] for i in range(0, len(order), step)]
+
 def generate(model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, backend:str='hf',
              cache:bool=True, cache_extra=None, progress:bool=True, desc:str='generate', dtype:str|None=None,
              prefill=None, transform=None) -> pd.DataFrame:
@@ -267,6 +274,7 @@ def generate(model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, ba
     cfg = cfg or GenConfig()
     model = with_dtype(model, dtype)
     check_param('batch_size', batch_size, int); check_param('backend', backend, str, list(BACKENDS) + ['vllm'])
+    if batch_size < 1: raise SafetaxError(f"batch_size={batch_size}; pass at least 1")
     if backend == 'vllm' and 'vllm' not in BACKENDS: _register_vllm()
     prompts = list(prompts)
     if not prompts: raise SafetaxError("generate got no prompts; pass a non-empty list (check the data set and n)")
@@ -275,18 +283,23 @@ def generate(model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, ba
     if transform is not None and not callable(transform): raise SafetaxError(f"transform must be a function of one prompt, not {type(transform).__name__}")
     texts = [format_chat(tok, transform(p) if transform else p, cfg.system) + f for p, f in zip(prompts, pre)]
     params = {k: v for k, v in asdict(cfg).items() if k != 'system'}
-    keys = [hash_obj({'model': fp, 'text': t, 'gen': params, 'extra': cache_extra}, 32) for t in texts]
+    key_of, chunks = {}, []
+    for c in _chunks(tok, texts, batch_size * CHUNK):   # the batches: from the call's own texts, never from the cache
+        cid = hash_obj({'texts': c, 'batch_size': batch_size, 'backend': backend}, 32)
+        ks = [hash_obj({'model': fp, 'text': t, 'gen': params, 'extra': cache_extra, 'chunk': cid}, 32) for t in c]
+        key_of.update(zip(c, ks)); chunks.append(list(zip(ks, c)))
     store = gen_cache(fp) if cache else None
-    done = store.get(set(keys)) if store is not None else {}
-    todo = sorted({k: t for k, t in zip(keys, texts) if k not in done}.items(), key=lambda kt: -len(tok(kt[1]).input_ids))
-    step = batch_size * CHUNK
-    chunks = [todo[i:i+step] for i in range(0, len(todo), step)]
-    fresh = set()
-    for b in tqdm(chunks, desc=desc, disable=not progress or not chunks, leave=False):
-        recs = dict(zip([k for k, _ in b], BACKENDS[backend](model, tok, [t for _, t in b], cfg, batch_size)))
-        if store is not None: store.put(recs)
-        done.update(recs); fresh.update(recs)
-    if store is not None: store.close()
+    try:
+        done = store.get(key_of.values()) if store is not None else {}
+        todo = [c for c in chunks if not all(k in done for k, _ in c)]  # a chunk is reused whole or generated whole
+        fresh = set()
+        for b in tqdm(todo, desc=desc, disable=not progress or not todo, leave=False):
+            recs = dict(zip([k for k, _ in b], BACKENDS[backend](model, tok, [t for _, t in b], cfg, batch_size)))
+            if store is not None: store.put(recs)
+            done.update(recs); fresh.update(recs)
+    finally:
+        if store is not None: store.close()
+    keys = [key_of[t] for t in texts]
     rows = [{'prompt': p if isinstance(p, str) else json.dumps(p), **done[k], 'cached': k not in fresh} for p, k in zip(prompts, keys)]
     for r, f in zip(rows, pre): r['completion'] = f + r['completion']
     df = pd.DataFrame(rows)

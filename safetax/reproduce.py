@@ -4,14 +4,15 @@
 
 # %% ../nbs/90_reproduce.ipynb 2
 from __future__ import annotations
-import argparse, json, re, resource, sys, time
+import argparse, json, os, re, resource, sys, time
 from pathlib import Path
 from .core import (SafetaxError, get_profile, repo_root, figures_dir, hash_obj, sha256_file, atomic_write,
-                          update_manifest, check_param)
+                          update_manifest, check_param, save_table, DEFAULT_PROFILE)
 
 # %% auto 0
-__all__ = ['EXPERIMENTS', 'BENCHMARKS', 'experiment_path', 'code_stamp', 'run_dir', 'is_done', 'run_experiment', 'writer_cells',
-           'write_index', 'run_record', 'reproduce', 'main']
+__all__ = ['EXPERIMENTS', 'BENCHMARKS', 'CLAIM_PAPERS', 'SCOREBOARD', 'experiment_path', 'code_stamp', 'run_dir', 'is_done',
+           'run_experiment', 'collect_claims', 'write_claims', 'write_scoreboard', 'writer_cells', 'write_index',
+           'run_record', 'reproduce', 'main']
 
 # %% ../nbs/90_reproduce.ipynb
 EXPERIMENTS = ['model_card', 'judge_calibration', 'baseline', 'dgr', 'selfguard', 'cada', 'compare']
@@ -31,13 +32,18 @@ def code_stamp(name:str, profile:str) -> str:
                      'lib': {p.name: sha256_file(p) for p in lib}})
 
 def run_dir(profile:str) -> Path:
-    "Folder for the executed notebooks and stamps of a profile's run."
-    d = repo_root()/'runs'/profile; d.mkdir(parents=True, exist_ok=True)
+    "Folder for the executed notebooks and stamps of a profile's run: `$SAFETAX_RUNS/<profile>` or `<repo>/runs/<profile>`."
+    d = Path(os.environ.get('SAFETAX_RUNS') or repo_root()/'runs')/profile; d.mkdir(parents=True, exist_ok=True)
     return d
 
 def _stamps(profile:str) -> dict:
     p = run_dir(profile)/'stamps.json'
     return json.loads(p.read_text()) if p.exists() else {}
+
+def _set_stamp(name:str, profile:str, stamp:str|None):
+    "Record `stamp` for experiment `name` (None: remove it), atomically."
+    s = {k: v for k, v in _stamps(profile).items() if k != name} | ({name: stamp} if stamp else {})
+    atomic_write(run_dir(profile)/'stamps.json', json.dumps(s, indent=1))
 
 def is_done(name:str, profile:str) -> bool:
     "True if experiment `name` finished under `profile` with the current code and its outputs are there."
@@ -46,10 +52,16 @@ def is_done(name:str, profile:str) -> bool:
             and _stamps(profile).get(name) == code_stamp(name, profile))
 
 # %% ../nbs/90_reproduce.ipynb
+def _rel(p:Path) -> str:
+    "`p` relative to the repository if it lies in it, else absolute."
+    p, root = Path(p).resolve(), repo_root().resolve()
+    return str(p.relative_to(root)) if p.is_relative_to(root) else str(p)
+
 def run_experiment(name:str, profile:str, log=print) -> float:
     "Execute experiment `name` under `profile` with papermill; return its wall time in seconds."
     import papermill as pm
     src, dst = experiment_path(name), run_dir(profile)/f'{name}.ipynb'
+    _set_stamp(name, profile, None)  # first: a run killed from here on leaves the experiment not done
     t = time.perf_counter()
     try:
         pm.execute_notebook(src, dst, parameters={'profile': profile}, cwd=src.parent, kernel_name='python3',
@@ -59,14 +71,53 @@ def run_experiment(name:str, profile:str, log=print) -> float:
                            f"(executed notebook: {dst})") from None
     wall = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20  # GiB: the largest child (the kernel) so far
-    update_manifest(figures_dir(profile), name, wall_s=round(wall, 1), peak_rss_gib=round(peak, 2),
-                    executed=str(dst.relative_to(repo_root())))
-    stamps = _stamps(profile) | {name: code_stamp(name, profile)}
-    atomic_write(run_dir(profile)/'stamps.json', json.dumps(stamps, indent=1))
+    update_manifest(figures_dir(profile), name, wall_s=round(wall, 1), peak_rss_gib=round(peak, 2), executed=_rel(dst))
+    _set_stamp(name, profile, code_stamp(name, profile))
     log(f"{name}: done in {wall:.0f} s")
     return wall
 
 # %% ../nbs/90_reproduce.ipynb
+CLAIM_PAPERS = ['dgr', 'selfguard', 'cada']  # the experiments that write a paper's claims table
+SCOREBOARD = ('<!-- scoreboard -->', '<!-- /scoreboard -->')
+
+def collect_claims(profile:str):
+    "Every paper's `claims.csv` under `profile`'s figures, one table with a `paper` column first (None if there is none)."
+    import pandas as pd
+    from safetax.claims import CLAIM_COLUMNS
+    parts = []
+    for name in CLAIM_PAPERS:
+        f = figures_dir(profile)/name/'claims.csv'
+        if not f.exists(): continue
+        t = pd.read_csv(f, dtype={'seeds': 'Int64', 'seeds_agree': 'Int64'})  # counts stay counts next to a missing one
+        if list(t.columns) != CLAIM_COLUMNS:
+            raise SafetaxError(f"{f} has columns {list(t.columns)}, not claims.CLAIM_COLUMNS; rewrite it with "
+                               f"`python -m safetax.reproduce --profile {profile} --only {name} --force`")
+        parts.append(t.assign(paper=name)[['paper'] + CLAIM_COLUMNS])
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+def write_claims(profile:str) -> str:
+    "Write `claims.csv`/`.md` of all papers in `profile`'s figures folder; return the scoreboard line."
+    from safetax.claims import CLAIM_VERDICTS, scoreboard
+    root, claims = figures_dir(profile), collect_claims(profile)
+    if claims is None:
+        for s in ('.csv', '.md'): (root/f'claims{s}').unlink(missing_ok=True)
+        return f"Claims: none yet (no claims table of {', '.join(CLAIM_PAPERS)})"
+    if bad := sorted(set(claims.verdict) - set(CLAIM_VERDICTS)):
+        raise SafetaxError(f"unknown verdict(s) {bad} in a claims table; the verdicts are {', '.join(CLAIM_VERDICTS)}")
+    save_table(claims, root/'claims')
+    return scoreboard(claims, by='paper')
+
+def write_scoreboard(line:str, path) -> bool:
+    "Put `line` between the scoreboard markers of the markdown file `path`; False if it has no markers."
+    path = Path(path)
+    text = path.read_text() if path.exists() else ''
+    a, b = SCOREBOARD
+    i, j = text.find(a), text.find(b)
+    if i < 0 or j < i: return False
+    new = f"{text[:i + len(a)]}\n{line}\n{text[j:]}"
+    if new != text: atomic_write(path, new)
+    return True
+
 def writer_cells(nb_path) -> dict:
     "Output stem -> number of the code cell (1-based) of notebook `nb_path` that saves `out/'<stem>'`."
     nb_path = Path(nb_path)
@@ -77,13 +128,16 @@ def writer_cells(nb_path) -> dict:
         for stem in re.findall(r"out\s*/\s*['\"]([\w.-]+)['\"]", ''.join(c['source'])): found.setdefault(stem, i)
     return found
 
-def write_index(profile:str) -> Path:
-    "Write `README.md` in the profile's figures folder: every figure and table, by experiment, with the cell that made it."
+def write_index(profile:str, scoreboard:str|None=None) -> Path:
+    "Write the profile's figures `README.md`: the claims' `scoreboard` line; each figure and table, with the cell that made it."
     root = figures_dir(profile)
     lines = [f"# Figures and tables ({profile} profile)", "",
              "Generated by `python -m safetax.reproduce`: do not edit. Each file was written by the experiment",
              "notebook named in its section, executed with papermill (cell numbers count the code cells of the",
-             f"executed notebook in `runs/{profile}/`); `manifest.json` records the run.", ""]
+             f"executed notebook in `{_rel(run_dir(profile))}/`); `manifest.json` records the run.", ""]
+    if scoreboard:
+        table = ': [csv](claims.csv), [md](claims.md)' if (root/'claims.csv').exists() else ''
+        lines += ["## Claims of all papers", "", f"{scoreboard}{table}", ""]
     for name in EXPERIMENTS + BENCHMARKS:
         d = root/name
         if not d.exists(): continue
@@ -119,7 +173,12 @@ def reproduce(profile:str='cpu', only:list|None=None, force:bool=False, log=prin
     wall = time.perf_counter() - t
     if walls and only is None:   # only a call of the main job, that ran something, records the run that made the figures
         update_manifest(figures_dir(p.name), run=run_record(p.name, names, walls, wall))
-    write_index(p.name)
+    line = write_claims(p.name)
+    write_index(p.name, line)
+    if p.name == DEFAULT_PROFILE and figures_dir(p.name).resolve() == (repo_root()/'figures').resolve():
+        if not write_scoreboard(line, repo_root()/'README.md'):  # only the published figures reach the README
+            log(f"README.md has no {SCOREBOARD[0]} ... {SCOREBOARD[1]} markers: its scoreboard line is not updated")
+    log(line)
     log(f"reproduction ({p.name}) finished in {wall:.0f} s; figures in {figures_dir(p.name)}")
     return walls
 
