@@ -8,8 +8,9 @@ import numpy as np, pandas as pd
 from .core import SafetaxError
 
 # %% auto 0
-__all__ = ['CLAIM_VERDICTS', 'CLAIM_COLUMNS', 'ALPHA', 'N_BOOT', 'seeded_name', 'outcome_matrix', 'sign_test', 'paired_effect',
-           'rate_effect', 'corr_effect', 'fixed_effect', 'claim', 'claims_table', 'scoreboard']
+__all__ = ['CLAIM_VERDICTS', 'CLAIM_COLUMNS', 'ALPHA', 'N_BOOT', 'seeded_name', 'outcome_matrix', 'sign_test', 'newcombe_ci',
+           'paired_effect', 'rate_effect', 'corr_effect', 'fixed_effect', 'newcombe_p', 'claim', 'claims_table',
+           'scoreboard']
 
 # %% ../nbs/07_claims.ipynb
 CLAIM_VERDICTS = ('reproduced', 'contradicted', 'inconclusive', 'untestable')
@@ -41,6 +42,11 @@ def _arm(x) -> np.ndarray:
     if a.ndim != 2 or a.size == 0: raise SafetaxError(f"outcomes must be a non-empty 1-D (prompts) or 2-D (seeds x prompts) array, not shape {a.shape}")
     return a
 
+def _boot_p(boot) -> float:
+    "Two-sided bootstrap p-value of 'no effect'."
+    boot = np.asarray(boot)
+    return float(min(1.0, 2 * min((1 + (boot <= 0).sum()) / (1 + len(boot)), (1 + (boot >= 0).sum()) / (1 + len(boot)))))
+
 def sign_test(d) -> float:
     "Two-sided exact sign test on paired differences `d` (zeros dropped); for 0/1 outcomes, McNemar's exact test."
     from scipy.stats import binomtest
@@ -48,9 +54,23 @@ def sign_test(d) -> float:
     pos, neg = int((d > 0).sum()), int((d < 0).sum())
     return 1.0 if pos + neg == 0 else float(binomtest(pos, pos + neg, 0.5).pvalue)
 
+def newcombe_ci(a, b, alpha:float=ALPHA) -> tuple:
+    "Newcombe's (1998, method 10) interval for `mean(b) - mean(a)` on paired 0/1 outcomes: Wilson-based, never collapsed."
+    from statsmodels.stats.proportion import proportion_confint
+    x, y = np.asarray(a, dtype=bool).ravel(), np.asarray(b, dtype=bool).ravel()
+    n, n11, n10, n01 = len(x), int((y & x).sum()), int((y & ~x).sum()), int((~y & x).sum())
+    n00 = n - n11 - n10 - n01
+    p1, p2 = (n11 + n10) / n, (n11 + n01) / n
+    (l1, u1), (l2, u2) = (proportion_confint(k, n, alpha=alpha, method='wilson') for k in (n11 + n10, n11 + n01))
+    den = (n11 + n10) * (n01 + n00) * (n11 + n01) * (n10 + n00)
+    phi = (n11 * n00 - n10 * n01) / np.sqrt(den) if den else 0.0
+    lo = p1 - p2 - np.sqrt(max((p1 - l1)**2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2)**2, 0))
+    hi = p1 - p2 + np.sqrt(max((u1 - p1)**2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2)**2, 0))
+    return float(lo), float(hi)
+
 # %% ../nbs/07_claims.ipynb
 def paired_effect(a, b, n_boot:int=N_BOOT, seed:int=0) -> dict:
-    "`mean(b) - mean(a)` on the same prompts (rows: seeds): two-level bootstrap CI, exact sign-test p, one effect per seed."
+    "`mean(b) - mean(a)` on the same prompts (rows: seeds): bootstrap CI (>= Newcombe's), exact sign-test p (bootstrap p if not 0/1)."
     A, B = _arm(a), _arm(b)
     if A.shape[1] != B.shape[1]:
         raise SafetaxError(f"paired outcomes need the same prompts: {A.shape[1]} against {B.shape[1]}; measure both arms on one set")
@@ -60,15 +80,14 @@ def paired_effect(a, b, n_boot:int=N_BOOT, seed:int=0) -> dict:
                   rng.integers(0, n, (n_boot, n)))
     boot = np.take_along_axis(B[sb].mean(1) - A[sa].mean(1), pr, 1).mean(1)
     lo, hi = np.quantile(boot, [ALPHA / 2, 1 - ALPHA / 2])
-    return {'effect': float(B.mean() - A.mean()), 'lo': float(lo), 'hi': float(hi), 'p': sign_test(B.mean(0) - A.mean(0)),
-            'seeds': k, 'seed_effects': [float(B[i % len(B)].mean() - A[i % len(A)].mean()) for i in range(k)], 'boot': boot, 'n': n}
+    binary = bool(np.isin(A, (0, 1)).all() and np.isin(B, (0, 1)).all())
+    pairs = (A[np.arange(k) % len(A)], B[np.arange(k) % len(B)]) if binary else None   # seed i of a with seed i of b
+    if pairs is not None: lo, hi = min(lo, newcombe_ci(*pairs)[0]), max(hi, newcombe_ci(*pairs)[1])
+    return {'effect': float(B.mean() - A.mean()), 'lo': float(lo), 'hi': float(hi), 'p': sign_test(B.mean(0) - A.mean(0)) if binary else _boot_p(boot),
+            'seeds': k, 'seed_effects': [float(B[i % len(B)].mean() - A[i % len(A)].mean()) for i in range(k)], 'boot': boot,
+            'pairs': pairs, 'n': n}
 
 # %% ../nbs/07_claims.ipynb
-def _boot_p(boot) -> float:
-    "Two-sided bootstrap p-value of 'no effect'."
-    boot = np.asarray(boot)
-    return float(min(1.0, 2 * min((1 + (boot <= 0).sum()) / (1 + len(boot)), (1 + (boot >= 0).sum()) / (1 + len(boot)))))
-
 def rate_effect(x, threshold:float, n_boot:int=N_BOOT, seed:int=0) -> dict:
     "One arm's rate minus a fixed `threshold`: exact binomial test and Wilson interval (several seeds: two-level bootstrap)."
     from scipy.stats import binomtest
@@ -102,6 +121,18 @@ def fixed_effect(effect:float, lo:float, hi:float, p:float, seeds:int=1, seed_ef
             'seed_effects': list(seed_effects) if seed_effects is not None else [float(effect)], 'boot': None, 'n': None}
 
 # %% ../nbs/07_claims.ipynb
+def newcombe_p(a, b, margin:float, direction:int, tol:float=1e-6) -> float:
+    "One-sided p of 'the difference is not beyond `margin` in `direction`': half the level at which Newcombe's interval reaches it."
+    bound = lambda al: newcombe_ci(a, b, al)[1 if direction < 0 else 0]
+    inside = lambda al: direction * (bound(al) - margin) > 0
+    if not inside(1 - tol): return 1.0
+    lo, hi = tol, 1 - tol   # inside(hi) holds; find the smallest level where it does
+    if inside(lo): return lo / 2
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if inside(mid) else (mid, hi)
+    return float(hi / 2)
+
 def claim(claim:str, effect:dict|None, direction:int, margin:float|None=None, premises=(), evidence:str='') -> dict:
     "One claim: its `effect` (from `paired_effect` & co.), the paper's `direction` (+1/-1), an optional non-inferiority `margin`, premises."
     if direction not in (1, -1): raise SafetaxError(f"direction={direction!r}; pass +1 (the paper says the effect is positive) or -1")
@@ -114,6 +145,7 @@ def claim(claim:str, effect:dict|None, direction:int, margin:float|None=None, pr
         if e.get('boot') is None: raise SafetaxError(f"claim {claim!r} has a margin but its effect has no bootstrap draws; use paired_effect or rate_effect")
         wrong = direction * (np.asarray(e['boot']) - margin) <= 0
         p = float((1 + wrong.sum()) / (1 + len(wrong)))
+        if e.get('pairs') is not None: p = max(p, newcombe_p(*e['pairs'], margin, direction))
     ref = margin or 0.0
     agree = int(sum(direction * (s - ref) > 0 for s in e.get('seed_effects', [])))
     if failed: evidence = f"premise failed: {'; '.join(failed)}" + (f". {evidence}" if evidence else '')

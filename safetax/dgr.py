@@ -364,7 +364,8 @@ def plot_shift(points:pd.DataFrame, rho:dict, x:str='nll'):
     ax.axhline(0, color='grey', lw=0.5)
     ax.set_xlabel({'nll': 'shift: target NLL per response token', 'js_unigram': 'shift: unigram JS divergence'}.get(x, x))
     ax.set_ylabel('reasoning drop vs base LRM (points)')
-    ax.set_title(f"Spearman ρ = {fmt_ci(rho['effect'], rho['lo'], rho['hi'], '.2f')}, {len(points)} models", fontsize=9)
+    ax.set_title(f"Spearman ρ = {fmt_ci(rho['effect'], rho['lo'], rho['hi'], '.2f')} over {points.set.nunique()} sets "
+             f"({len(points)} models)", fontsize=9)
     ax.legend(fontsize=8); fig.tight_layout()
     return fig
 
@@ -405,15 +406,20 @@ def dgr_claims(details:pd.DataFrame, points:pd.DataFrame, seeds, eff_source:str,
                       (f'comparable safety: DGR ASR <= vanilla ASR + {asr_slack:.0%}', ag <= av + asr_slack)],
             evidence=f"reasoning vanilla {rv:.0%} vs DGR {rg:.0%}: gain {e['effect'] * 100:+.1f} pts "
                      f"(paper {paper}); ASR {av:.0%} vs {ag:.0%}; over-refusal {ov:.0%} vs {og:.0%}"))
-    x, y = points.nll, points.drop_pts
-    prem = [('>= 5 trained models', len(points) >= 5),
+    per = points.groupby('set', sort=False).agg(nll=('nll', 'first'), js_unigram=('js_unigram', 'first'),
+                                                drop_pts=('drop_pts', 'mean'))   # the seeds of a set share its shift
+    x, y = per.nll, per.drop_pts
+    prem = [('>= 5 SFT sets (one point each, its drop averaged over seeds)', len(per) >= 5),
             ('the shift varies across the SFT sets', x.nunique() > 1),
-            ('the reasoning drop varies across the models', y.nunique() > 1)]
+            ('the reasoning drop varies across the SFT sets', y.nunique() > 1)]
     ok = all(p for _, p in prem)
     e = corr_effect(x, y, seed=seed) if ok else None
-    ej = corr_effect(points.js_unigram, y, seed=seed) if ok else None
-    shape = (f"{len(points)} models from {points.set.nunique()} SFT sets; "
-             f"{x.nunique()} shifts, {y.nunique()} drops")
+    ej = corr_effect(per.js_unigram, y, seed=seed) if ok else None
+    if ok and 'seed' in points:   # one rho per training seed: how many seeds go the paper's way
+        e['seed_effects'] = [corr_effect(g.nll, g.drop_pts)['effect'] for _, g in points.groupby('seed')]
+        e['seeds'] = len(e['seed_effects'])
+    shape = (f"{len(per)} SFT sets ({len(points)} trained models); "
+             f"{x.nunique()} shifts, {y.nunique()} mean drops")
     rho = lambda r: fmt_ci(r['effect'], r['lo'], r['hi'], '.2f')
     rows.append(claim('2 the reasoning lost grows with the distribution shift', e, +1, premises=prem,
                       evidence=f"Spearman rho {rho(e)} (NLL), {rho(ej)} (unigram JS); {shape}" if ok else shape))
