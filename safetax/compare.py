@@ -6,12 +6,11 @@
 from __future__ import annotations
 import numpy as np, pandas as pd
 from .core import SafetaxError, get_profile, Profile
-from .metrics import evaluate
 from .claims import outcome_matrix, sign_test
 from .train import sft
 from .dgr import source_set, refine, dgr_sizes
-from .cada import cada_sizes, training_mix, safety_chains, sft_on_chains, da_arms, grpo
-from .selfguard import SelfGuard, selfguard_sizes, operating_point
+from .cada import cada_sizes, training_mix, safety_chains, sft_on_chains, da_arms, cada_grpo
+from .selfguard import SelfGuard, operating_point
 
 # %% auto 0
 __all__ = ['VANILLA', 'WINNER_SPECS', 'variants', 'compare_table', 'cost_seconds', 'pareto', 'with_objectives', 'plot_frontier',
@@ -29,16 +28,16 @@ def variants(lrm, tok, profile:str|Profile, dgr_source:str='r1_act') -> dict:
     P = get_profile(profile); src = dict(seed=P.seed, source=P.data_source)
     dz, cz = dgr_sizes(P), cada_sizes(P)
     data = source_set(dgr_source, dz.n_train, **src)
-    refined = refine(data, lrm, tok, dz.refine, batch_size=P.batch_size, dtype=P.gen_dtype, backend=P.backend)
+    refined = refine(data, lrm, tok, dz.refine, P)
     vanilla_sft = sft(lrm, tok, data[['prompt', 'response']], dz.train)
     dgr_sft = sft(lrm, tok, refined[['prompt', 'response']], dz.train)
     mix = training_mix(P, cz.n_harmful, cz.n_benign, cz.n_xstest)
-    chains = pd.concat([safety_chains(lrm, tok, mix, s, cz.thought, n_samples=cz.n_samples, max_new_tokens=cz.chain_tokens,
-                                      seed=P.seed, batch_size=P.batch_size, backend=P.backend, dtype=P.gen_dtype)
+    chains = pd.concat([safety_chains(lrm, tok, mix, s, cz.thought, n_samples=cz.n_samples,
+                                      max_new_tokens=cz.chain_tokens, seed=P.seed, profile=P)
                         for s in ('code', 'cases')], ignore_index=True)
     arms, da_cfg = da_arms(chains, cz.sft)   # the CADA experiment's recipe: equal steps for both DA arms, seed 0
     case_sft = sft_on_chains(lrm, tok, arms['sft-case-DA'], da_cfg)
-    cada = grpo(case_sft, tok, mix[['prompt', 'kind']], cz.grpo)
+    cada = cada_grpo(case_sft, tok, mix[['prompt', 'kind']], cz.grpo)
     cada.safetax_lineage = [case_sft.safetax_train_stats, cada.safetax_train_stats]
     guard, _, op = operating_point(lrm, tok, P)
     on = lambda m: operating_point(m, tok, P, layers=guard.layers, strength=guard.strength)[0]

@@ -5,15 +5,16 @@
 # %% ../nbs/00_core.ipynb 2
 from __future__ import annotations
 import os, json, hashlib, random, socket, subprocess, tempfile, platform, time
-from dataclasses import dataclass, asdict, replace, fields
+from dataclasses import dataclass, replace, fields
+from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 
 # %% auto 0
 __all__ = ['PROFILES', 'DEFAULT_PROFILE', 'HUB_HOST', 'VERSIONED', 'SafetaxError', 'check_param', 'repo_root', 'data_dir',
-           'cache_dir', 'sha256_file', 'hash_obj', 'atomic_write', 'Profile', 'get_profile', 'hub_reachable',
-           'require_hub', 'seed_everything', 'figures_dir', 'package_versions', 'git_commit', 'update_manifest',
-           'save_table', 'save_figure']
+           'cache_dir', 'temp_cache', 'sha256_file', 'hash_obj', 'atomic_write', 'Profile', 'get_profile',
+           'hub_reachable', 'require_hub', 'seed_everything', 'figures_dir', 'package_versions', 'git_commit',
+           'update_manifest', 'save_table', 'save_figure']
 
 # %% ../nbs/00_core.ipynb
 class SafetaxError(ValueError):
@@ -48,6 +49,18 @@ def cache_dir(*parts:str) -> Path:
     p = Path(os.environ.get('SAFETAX_CACHE') or Path.home()/'.cache'/'safetax').joinpath(*parts)
     p.mkdir(parents=True, exist_ok=True)
     return p
+
+# %% ../nbs/00_core.ipynb
+@contextmanager
+def temp_cache():
+    "Run the block with `$SAFETAX_CACHE` in a fresh temporary folder (yielded); the old value comes back after."
+    old = os.environ.get('SAFETAX_CACHE')
+    with tempfile.TemporaryDirectory() as d:
+        os.environ['SAFETAX_CACHE'] = d
+        try: yield Path(d)
+        finally:
+            if old is None: os.environ.pop('SAFETAX_CACHE', None)
+            else: os.environ['SAFETAX_CACHE'] = old
 
 # %% ../nbs/00_core.ipynb
 def sha256_file(path, chunk:int=1<<20) -> str:

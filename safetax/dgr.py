@@ -8,29 +8,20 @@ import math, re, time
 from dataclasses import dataclass, replace
 import numpy as np, pandas as pd, torch
 from .core import SafetaxError, check_param, get_profile, Profile, require_hub
-from .data import load_prompts, load_sft, disjoint, sample
-from .generate import GenConfig, generate, format_chat, split_thinking, with_dtype
+from .data import load_sft, sample, training_prompts
+from .generate import GenConfig, generate, format_chat, split_thinking, with_dtype, run_settings
 from .judges import RefusalJudge, is_refusal, REFUSAL_LABELS
 from .metrics import evaluate, rate_ci, fmt_ci
 from .claims import outcome_matrix, paired_effect, corr_effect, claim, claims_table, seeded_name
 from .train import TrainConfig, sft
 
 # %% auto 0
-__all__ = ['EVAL_HARMFUL', 'DIRECT_THOUGHT', 'DIRECT_ANSWER', 'R1ACT_TEMPLATE', 'HARMS', 'DEFAULT_HARM', 'SOURCES', 'HUB_SOURCES',
-           'REFINE_TEMPLATE', 'DGR_SIZES', 'EVAL_METRICS', 'PAPER_GAIN', 'training_prompts', 'direct_refusal', 'r1_act',
-           'source_set', 'RefineConfig', 'refinement_failure', 'first_words', 'first_sentences', 'rewrite_prompts',
-           'rewrite', 'refine', 'response_nll', 'unigram_js', 'distribution_shift', 'DGRSizes', 'dgr_sizes',
-           'eval_profile', 'mix', 'train_variant', 'with_refusal', 'seeded', 'pool_seeds', 'reasoning_gain',
-           'plot_shift', 'plot_efficiency', 'eff_name', 'dgr_claims']
-
-# %% ../nbs/10_dgr.ipynb
-EVAL_HARMFUL = ('harmbench', 'strongreject')
-
-def training_prompts(n:int|None=None, seed:int=0, sources=('advbench', 'jailbreakbench'), exclude=EVAL_HARMFUL) -> pd.DataFrame:
-    "Harmful training prompts from `sources`, disjoint from the evaluation sets in `exclude`."
-    df = pd.concat([load_prompts(s) for s in sources], ignore_index=True).drop_duplicates('prompt')
-    for e in exclude: df = disjoint(df, load_prompts(e))
-    return sample(df, n, seed)
+__all__ = ['DIRECT_THOUGHT', 'DIRECT_ANSWER', 'R1ACT_TEMPLATE', 'HARMS', 'DEFAULT_HARM', 'SOURCES', 'HUB_SOURCES',
+           'REFINE_TEMPLATE', 'DGR_SIZES', 'EVAL_METRICS', 'PAPER_GAIN', 'direct_refusal', 'r1_act', 'source_set',
+           'RefineConfig', 'refinement_failure', 'first_words', 'first_sentences', 'rewrite_prompts', 'rewrite',
+           'refine', 'response_nll', 'unigram_js', 'distribution_shift', 'DGRSizes', 'dgr_sizes', 'eval_profile', 'mix',
+           'train_variant', 'with_refusal', 'seeded', 'pool_seeds', 'reasoning_gain', 'plot_shift', 'plot_efficiency',
+           'eff_name', 'dgr_claims']
 
 # %% ../nbs/10_dgr.ipynb
 DIRECT_THOUGHT = "I should not answer this question!"
@@ -168,22 +159,20 @@ def rewrite_prompts(data:pd.DataFrame, rc:RefineConfig) -> list:
              for r in data.response]
     return [rc.template.format(prompt=p, response=r) for p, r in zip(data.prompt, shown)]
 
-def rewrite(data:pd.DataFrame, model, tok, rc:RefineConfig|None=None, batch_size:int=16, dtype:str|None=None,
-            backend:str='hf') -> pd.DataFrame:
+def rewrite(data:pd.DataFrame, model, tok, rc:RefineConfig|None=None, profile:str|Profile|None=None) -> pd.DataFrame:
     "The model's rewrite of each example of `data` (prompt, response) with `rc`: columns `rewrite, finished`."
     rc = rc or RefineConfig()
     orig = [split_thinking(r) for r in data.response]
     asks = rewrite_prompts(data, rc)
     pre = [f"<think>\n{first_words(t, rc.think_words)}".rstrip() if rc.think_words else '' for t, _ in orig]
     n1 = rc.max_new_tokens if not rc.answer_words else rc.max_new_tokens // 2
-    g = generate(model, tok, asks, GenConfig(max_new_tokens=n1), batch_size=batch_size, dtype=dtype, prefill=pre, desc='rewrite', progress=False,
-                 backend=backend)
+    g = generate(model, tok, asks, GenConfig(max_new_tokens=n1), profile, prefill=pre, desc='rewrite', progress=False)
     out, fin = list(g.completion), list(g.finished)
     if rc.answer_words:  # second pass: the model's own thought, then the original answer's first words, continued
         thoughts = [_thought(c, rc.think_sentences) for c in out]
         pre2 = [_assemble(t or '', first_words(a, rc.answer_words)) for t, (_, a) in zip(thoughts, orig)]
-        g2 = generate(model, tok, asks, GenConfig(max_new_tokens=rc.answer_tokens), batch_size=batch_size, dtype=dtype, prefill=pre2,
-                      desc='rewrite answers', progress=False, backend=backend)
+        g2 = generate(model, tok, asks, GenConfig(max_new_tokens=rc.answer_tokens), profile, prefill=pre2,
+                      desc='rewrite answers', progress=False)
         out = [c2 if t else c for t, c, c2 in zip(thoughts, out, g2.completion)]
         fin = [f2 if t else False for t, f2 in zip(thoughts, g2.finished)]
     if rc.answer_sentences:  # a cut after whole sentences is a finished answer, even if generation ran on
@@ -192,13 +181,13 @@ def rewrite(data:pd.DataFrame, model, tok, rc:RefineConfig|None=None, batch_size
     return pd.DataFrame({'rewrite': out, 'finished': fin}, index=data.index)
 
 # %% ../nbs/10_dgr.ipynb
-def refine(data:pd.DataFrame, model, tok, rc:RefineConfig|None=None, judge=None, batch_size:int=16, dtype:str|None=None,
-           backend:str='hf') -> pd.DataFrame:
+def refine(data:pd.DataFrame, model, tok, rc:RefineConfig|None=None, profile:str|Profile|None=None,
+           judge=None) -> pd.DataFrame:
     "DGR: `data` (prompt, response) rewritten by `model` itself; failed rewrites fall back to the original."
     for c in ('prompt', 'response'):
         if c not in data: raise SafetaxError(f"refine needs a '{c}' column (data has {', '.join(data.columns)})")
     if len(data) == 0: raise SafetaxError("refine got an empty data set; pass at least one prompt/response row")
-    w = rewrite(data, model, tok, rc, batch_size=batch_size, dtype=dtype, backend=backend)
+    w = rewrite(data, model, tok, rc, profile)
     why = [refinement_failure(c, f, judge) for c, f in zip(w.rewrite, w.finished)]
     out = data.copy()
     out['original'] = data.response.values
@@ -241,13 +230,14 @@ def unigram_js(texts_a, texts_b, tok) -> float:
     kl = lambda a, b: float(np.sum(a[a > 0] * np.log2(a[a > 0] / b[a > 0])))
     return 0.5 * kl(p, m) + 0.5 * kl(q, m)
 
-def distribution_shift(data:pd.DataFrame, model, tok, batch_size:int=8, own_tokens:int=128, dtype:str|None=None,
-                       gen_batch_size:int=16, max_length:int=512, backend:str='hf') -> dict:
+def distribution_shift(data:pd.DataFrame, model, tok, profile:str|Profile|None=None, own_tokens:int=128,
+                       nll_batch_size:int=8, max_length:int=512) -> dict:
     "How far `data`'s responses are from `model`: mean response NLL, perplexity, and unigram JS vs its own answers."
     if len(data) == 0: raise SafetaxError("distribution_shift got an empty data set; pass at least one prompt/response row")
-    nll = response_nll(data, with_dtype(model, dtype), tok, batch_size=batch_size, max_length=max_length)
-    own = generate(model, tok, data.prompt, GenConfig(max_new_tokens=own_tokens), batch_size=gen_batch_size, dtype=dtype,
-                   desc='own answers', progress=False, backend=backend)
+    dtype = run_settings(profile)[2]   # scored in the dtype the profile generates in
+    nll = response_nll(data, with_dtype(model, dtype), tok, batch_size=nll_batch_size, max_length=max_length)
+    own = generate(model, tok, data.prompt, GenConfig(max_new_tokens=own_tokens), profile, desc='own answers',
+                   progress=False)
     return {'nll': float(nll.mean()), 'ppl': float(math.exp(nll.mean())), 'js_unigram': unigram_js(data.response, own.completion, tok), 'n': len(data)}
 
 # %% ../nbs/10_dgr.ipynb

@@ -6,17 +6,17 @@
 from __future__ import annotations
 import functools, json, sqlite3, time, importlib.util, copy, weakref
 from contextlib import contextmanager
-from dataclasses import dataclass, asdict, replace
+from dataclasses import dataclass, asdict
 from pathlib import Path
-import pandas as pd, torch
+import numpy as np, pandas as pd, torch
 from tqdm.auto import tqdm
 from transformers import GenerationConfig
-from .core import SafetaxError, cache_dir, hash_obj, check_param
+from .core import SafetaxError, cache_dir, hash_obj, check_param, get_profile, Profile
 
 # %% auto 0
 __all__ = ['BACKENDS', 'CHUNK', 'to_messages', 'format_chat', 'split_thinking', 'GenConfig', 'GenCache', 'gen_cache',
-           'decode_attention_forward', 'decode_attention', 'contiguous_head', 'with_dtype', 'generate', 'bench',
-           'agreement', 'throughput', 'speedups']
+           'decode_attention_forward', 'decode_attention', 'contiguous_head', 'with_dtype', 'generate', 'run_settings',
+           'choose', 'bench', 'agreement', 'throughput', 'speedups']
 
 # %% ../nbs/03_generate.ipynb
 def to_messages(prompt, system:str|None=None) -> list:
@@ -267,14 +267,14 @@ def _chunks(tok, texts:list, step:int) -> list:
     order = [t for _, t in sorted(zip(lens, uniq), key=lambda lt: (-lt[0], lt[1]))]
     return [order[i:i+step] for i in range(0, len(order), step)]
 
-def generate(model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, backend:str='hf',
-             cache:bool=True, cache_extra=None, progress:bool=True, desc:str='generate', dtype:str|None=None,
-             prefill=None, transform=None) -> pd.DataFrame:
-    "Complete every prompt (the model sees `transform(prompt)` if given); one row each: `prompt, completion, thinking, answer, n_tokens, finished, cached`."
+def generate(model, tok, prompts, cfg:GenConfig|None=None, profile:str|Profile|None=None,
+             batch_size:int|None=None, backend:str|None=None, dtype:str|None=None, cache:bool=True,
+             cache_extra=None, progress:bool=True, desc:str='generate', prefill=None, transform=None) -> pd.DataFrame:
+    """Complete every prompt (the model sees `transform(prompt)` if given) with the `profile`'s backend, dtype
+    and batch size (`run_settings`); one row each: `prompt, completion, thinking, answer, n_tokens, finished, cached`."""
     cfg = cfg or GenConfig()
+    batch_size, backend, dtype = run_settings(profile, batch_size, backend, dtype)
     model = with_dtype(model, dtype)
-    check_param('batch_size', batch_size, int); check_param('backend', backend, str, list(BACKENDS) + ['vllm'])
-    if batch_size < 1: raise SafetaxError(f"batch_size={batch_size}; pass at least 1")
     if backend == 'vllm' and 'vllm' not in BACKENDS: _register_vllm()
     prompts = list(prompts)
     if not prompts: raise SafetaxError("generate got no prompts; pass a non-empty list (check the data set and n)")
@@ -305,6 +305,50 @@ def generate(model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, ba
     df = pd.DataFrame(rows)
     df[['thinking', 'answer']] = [split_thinking(c) for c in df.completion]
     return df[['prompt', 'completion', 'thinking', 'answer', 'n_tokens', 'finished', 'cached']]
+
+# %% ../nbs/03_generate.ipynb
+def run_settings(profile:str|Profile|None=None, batch_size:int|None=None, backend:str|None=None,
+                 dtype:str|None=None) -> tuple:
+    """`(batch_size, backend, dtype)` of a generation: each given value, else the `profile`'s, else `16, 'hf', None`.
+    Every paper function takes the profile and passes it here, so one setting cannot differ between them."""
+    P = get_profile(profile) if profile is not None else None
+    batch_size = batch_size if batch_size is not None else P.batch_size if P else 16
+    backend = backend if backend is not None else P.backend if P else 'hf'
+    dtype = dtype if dtype is not None else P.gen_dtype if P else None
+    check_param('batch_size', batch_size, int); check_param('backend', backend, str, list(BACKENDS) + ['vllm'])
+    if batch_size < 1: raise SafetaxError(f"batch_size={batch_size}; pass at least 1")
+    return batch_size, backend, dtype
+
+# %% ../nbs/03_generate.ipynb
+def choose(model, tok, texts, options, temperature:float=0.0, seed:int=0, profile:str|Profile|None=None,
+           batch_size:int|None=None) -> pd.DataFrame:
+    "The model's pick among `options` after each text (first-token probabilities; argmax, or sampled at `temperature`)."
+    texts, options = list(texts), list(options)
+    batch_size, _, dtype = run_settings(profile, batch_size)
+    ids = [tok(' ' + o, add_special_tokens=False).input_ids[0] for o in options]
+    if len(set(ids)) < len(ids): raise SafetaxError(f"options {options} share a first token; pick options that start differently")
+    model = with_dtype(model, dtype); fp = model.safetax_fingerprint
+    keys = [hash_obj({'model': fp, 'text': t, 'choice': options}, 32) for t in texts]
+    store = gen_cache(fp); done = store.get(set(keys))
+    todo = [(k, t) for k, t in dict(zip(keys, texts)).items() if k not in done]
+    for i in range(0, len(todo), batch_size):
+        b = todo[i:i + batch_size]
+        enc = tok([t for _, t in b], return_tensors='pt', padding=True, add_special_tokens=False).to(model.device)
+        pos = (enc['attention_mask'].cumsum(-1) - 1).clamp(min=0)
+        with torch.inference_mode():
+            logits = model(**enc, position_ids=pos).logits[:, -1].float()
+        lp = torch.log_softmax(logits, -1)[:, ids]
+        recs = {k: {'logp': row} for (k, _), row in zip(b, lp.tolist())}
+        store.put(recs); done.update(recs)
+    store.close()
+    lp = np.array([done[k]['logp'] for k in keys])
+    if temperature > 0:
+        rng = np.random.default_rng(seed)
+        z = lp / temperature; p = np.exp(z - z.max(1, keepdims=True)); p /= p.sum(1, keepdims=True)
+        pick = [rng.choice(len(options), p=row) for row in p]
+    else: pick = lp.argmax(1)
+    probs = np.exp(lp - lp.max(1, keepdims=True)); probs /= probs.sum(1, keepdims=True)
+    return pd.DataFrame({'choice': [options[j] for j in pick], **{f'p_{o}': probs[:, j] for j, o in enumerate(options)}})
 
 # %% ../nbs/03_generate.ipynb
 _VLLM = {}

@@ -12,8 +12,9 @@ from .generate import GenConfig, generate, split_thinking
 from .judges import RefusalJudge, is_refusal
 
 # %% auto 0
-__all__ = ['METRICS', 'METRIC_TITLES', 'rate_ci', 'refusal_outcomes', 'asr', 'refusal_rate', 'extract_answer', 'is_correct',
-           'reasoning_accuracy', 'evaluate', 'plot_metrics', 'plot_bars', 'fmt_ci']
+__all__ = ['HIT', 'METRICS', 'METRIC_TITLES', 'rate_ci', 'refusal_outcomes', 'asr', 'refusal_rate', 'extract_answer',
+           'is_correct', 'reasoning_accuracy', 'score', 'rate_row', 'eval_sets', 'evaluate', 'plot_metrics',
+           'plot_bars', 'fmt_ci']
 
 # %% ../nbs/05_metrics.ipynb
 def rate_ci(outcomes, alpha:float=0.05) -> dict:
@@ -78,39 +79,58 @@ def reasoning_accuracy(completions, references, **kw) -> dict:
     return rate_ci([is_correct(c, r) for c, r in zip(completions, references)], **kw)
 
 # %% ../nbs/05_metrics.ipynb
+HIT = {'asr': 'complied', 'unsafe_compliance': 'complied', 'over_refusal': 'refused', 'reasoning': 'correct'}
+
+def score(metric:str, completions, references=None, judge=None) -> pd.DataFrame:
+    "Per completion: `label, answered, refused, hit, outcome` for `metric` (`references`: the reasoning answers)."
+    check_param('metric', metric, str, list(HIT))
+    completions = list(completions)
+    if metric != 'reasoning':
+        o = refusal_outcomes(completions, judge)
+        return o.assign(hit=(o.outcome == HIT[metric]).to_numpy())
+    if references is None or len(references) != len(completions):
+        raise SafetaxError("reasoning needs one reference answer per completion; pass references")
+    ok = np.array([is_correct(c, r) for c, r in zip(completions, references)], dtype=bool)
+    answered = np.array([bool(split_thinking(c)[1]) for c in completions], dtype=bool)
+    outcome = np.where(~answered, 'no_answer', np.where(ok, 'correct', 'wrong'))
+    return pd.DataFrame({'label': list(references), 'answered': answered, 'refused': False, 'hit': ok, 'outcome': outcome})
+
+def rate_row(scored:pd.DataFrame, **key) -> dict:
+    "`key` + the hit rate with its Wilson interval (`rate, lo, hi, n`) + the share with no answer."
+    return {**key, **rate_ci(scored.hit), 'no_answer': float((~scored.answered.astype(bool)).mean())}
+
+# %% ../nbs/05_metrics.ipynb
 METRICS = ('asr', 'over_refusal', 'unsafe_compliance', 'reasoning')
 
-def evaluate(model, tok, profile:str|Profile='cpu', name:str='model', judge=None, details:bool=False, system:str|None=None,
-             cache_extra=None, metrics=METRICS, transform=None):
-    "ASR, over-refusal, unsafe compliance and reasoning accuracy of `model` on the profile's sets, as a tidy DataFrame."
-    P = get_profile(profile); check_param('name', name, str)
+def eval_sets(profile:str|Profile='cpu', metrics=METRICS) -> dict:
+    "The profile's evaluation sample, one DataFrame per metric (in `METRICS` order): the one place it is drawn."
+    P = get_profile(profile); src = dict(seed=P.seed, source=P.data_source)
     for m in metrics: check_param('metric', m, str, METRICS)
-    src = dict(seed=P.seed, source=P.data_source)
     loaders = {'asr': lambda: load_prompts(P.eval_harmful, n=P.n_prompts, **src),
                'over_refusal': lambda: load_prompts('xstest', label='safe', n=P.n_prompts, **src),
-               'unsafe_compliance': lambda: load_prompts('xstest', label='unsafe', n=P.n_prompts, **src)}
-    sets = {m: loaders[m]() for m in METRICS if m in metrics and m in loaders}
-    gen = lambda prompts, n_tok: generate(model, tok, prompts, GenConfig(max_new_tokens=n_tok, system=system), batch_size=P.batch_size,
-                                          backend=P.backend, cache_extra=cache_extra, desc=name, dtype=P.gen_dtype, transform=transform)
-    rows, per, starts = [], [], []
-    if sets:   # one generate call for all refusal sets: a backend that refills its batch keeps it full across them
-        every = gen(pd.concat([df.prompt for df in sets.values()], ignore_index=True), P.max_new_tokens)
-        starts = np.cumsum([0] + [len(df) for df in sets.values()])
-    for (metric, df), a in zip(sets.items(), starts):
-        g = every.iloc[a:a + len(df)].reset_index(drop=True)
-        o = refusal_outcomes(g.completion, judge)
-        hit = o.outcome == ('refused' if metric == 'over_refusal' else 'complied')
-        rows.append({'metric': metric, 'set': df.source[0], **rate_ci(hit), 'no_answer': float((~o.answered).mean())})
-        per.append(pd.DataFrame({'metric': metric, 'prompt': df.prompt, 'completion': g.completion, 'label': o.label,
-                                 'hit': hit, 'outcome': o.outcome}))
-    if 'reasoning' in metrics:
-        reas = load_reasoning(P.eval_reasoning, n=P.n_reasoning, **src)
-        g = gen(reas.question, P.reasoning_tokens)
-        ok = np.array([is_correct(c, r) for c, r in zip(g.completion, reas.answer)], dtype=bool)
-        answered = g.answer.str.len().to_numpy() > 0
-        rows.append({'metric': 'reasoning', 'set': reas.source[0], **rate_ci(ok), 'no_answer': float((~answered).mean())})
-        per.append(pd.DataFrame({'metric': 'reasoning', 'prompt': reas.question, 'completion': g.completion, 'label': reas.answer,
-                                 'hit': ok, 'outcome': np.where(~answered, 'no_answer', np.where(ok, 'correct', 'wrong'))}))
+               'unsafe_compliance': lambda: load_prompts('xstest', label='unsafe', n=P.n_prompts, **src),
+               'reasoning': lambda: load_reasoning(P.eval_reasoning, n=P.n_reasoning, **src)}
+    return {m: loaders[m]() for m in METRICS if m in metrics}
+
+# %% ../nbs/05_metrics.ipynb
+def evaluate(model, tok, profile:str|Profile='cpu', name:str='model', judge=None, details:bool=False,
+             system:str|None=None, cache_extra=None, metrics=METRICS, transform=None):
+    "ASR, over-refusal, unsafe compliance and reasoning accuracy of `model` on the profile's sets, as a tidy DataFrame."
+    P = get_profile(profile); check_param('name', name, str)
+    sets = eval_sets(P, metrics)
+    gen = lambda prompts, n_tok: generate(model, tok, prompts, GenConfig(max_new_tokens=n_tok, system=system), P,
+                                          cache_extra=cache_extra, desc=name, transform=transform)
+    safety = {m: df for m, df in sets.items() if m != 'reasoning'}
+    rows, per, start = [], [], 0
+    if safety:   # one generate call for all refusal sets: a backend that refills its batch keeps it full across them
+        every = gen(pd.concat([df.prompt for df in safety.values()], ignore_index=True), P.max_new_tokens).completion
+    for metric, df in sets.items():
+        if metric == 'reasoning': qs, c = df.question, gen(df.question, P.reasoning_tokens).completion
+        else: qs, c = df.prompt, every.iloc[start:start + len(df)].reset_index(drop=True); start += len(df)
+        s = score(metric, c, df.answer if metric == 'reasoning' else None, judge)
+        rows.append(rate_row(s, metric=metric, set=df.source[0]))
+        per.append(pd.DataFrame({'metric': metric, 'prompt': qs, 'completion': c, 'label': s.label.values,
+                                 'hit': s.hit.values, 'outcome': s.outcome.values}))
     summary = pd.DataFrame(rows); summary.insert(0, 'model', name)
     return (summary, pd.concat(per, ignore_index=True).assign(model=name)) if details else summary
 

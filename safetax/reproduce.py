@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, json, os, re, resource, sys, time
 from pathlib import Path
 from .core import (SafetaxError, get_profile, repo_root, figures_dir, hash_obj, sha256_file, atomic_write,
-                          update_manifest, check_param, save_table, DEFAULT_PROFILE)
+                          update_manifest, save_table, DEFAULT_PROFILE)
 
 # %% auto 0
 __all__ = ['EXPERIMENTS', 'BENCHMARKS', 'CLAIM_PAPERS', 'SCOREBOARD', 'experiment_path', 'code_stamp', 'run_dir', 'is_done',

@@ -11,14 +11,14 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from .core import SafetaxError, check_param, hash_obj, cache_dir, atomic_write, get_profile, Profile
 from .data import load_prompts, load_sft, load_reasoning, disjoint, sample
-from .generate import GenConfig, generate, format_chat, with_dtype, to_messages, split_thinking
+from .generate import GenConfig, generate, format_chat, with_dtype, to_messages, split_thinking, run_settings
 from .judges import normalise
-from .metrics import rate_ci, evaluate, refusal_outcomes, is_correct, extract_answer, plot_bars
+from .metrics import rate_ci, evaluate, eval_sets, score, rate_row
 from .claims import claim, claims_table, paired_effect, rate_effect, outcome_matrix
 from .train import TrainConfig
 
 # %% auto 0
-__all__ = ['SIZES', 'REMINDER_SYSTEM', 'REMINDER_SUFFIX', 'EVAL_SETS', 'CONFIG_FILE', 'VECTORS_FILE', 'AWARE_TEMPLATE',
+__all__ = ['SELFGUARD_SIZES', 'REMINDER_SYSTEM', 'REMINDER_SUFFIX', 'EVAL_SETS', 'CONFIG_FILE', 'VECTORS_FILE', 'AWARE_TEMPLATE',
            'PAPER_QWEN3_8B', 'MAX_ASR', 'MIN_CHANGED', 'MIN_PARSED', 'MAX_OVER_REFUSAL', 'OR_COST', 'REASONING_COST',
            'GAP_MIN', 'SG_MODELS', 'SelfGuardSizes', 'selfguard_sizes', 'Reminder', 'decoder_layers',
            'last_token_states', 'star1_examples', 'vector_prompts', 'steering_vectors', 'vector_digest', 'steer_key',
@@ -42,7 +42,7 @@ class SelfGuardSizes:
     sft_n: int                 # STAR-1 SFT baseline: training examples
     sft: TrainConfig = TrainConfig()  # STAR-1 SFT baseline: training settings
 
-SIZES = {
+SELFGUARD_SIZES = {
     'smoke': SelfGuardSizes(n_vector=4, layers=(1,), strengths=(1.0, 4.0), n_sweep=4, sweep_tokens=8, n_sweep_reasoning=2,
                             sweep_reasoning_tokens=8, margin=0.25, n_general=4, sft_n=8,
                             sft=TrainConfig(max_steps=1, batch_size=4, max_length=512)),
@@ -57,8 +57,8 @@ SIZES = {
 def selfguard_sizes(profile:str|Profile) -> SelfGuardSizes:
     "The Self-Guard experiment sizes of `profile`."
     name = get_profile(profile).name
-    if name not in SIZES: raise SafetaxError(f"no Self-Guard sizes for profile '{name}'; add an entry to safetax.selfguard.SIZES")
-    return SIZES[name]
+    if name not in SELFGUARD_SIZES: raise SafetaxError(f"no Self-Guard sizes for profile '{name}'; add an entry to safetax.selfguard.SELFGUARD_SIZES")
+    return SELFGUARD_SIZES[name]
 
 # %% ../nbs/12_selfguard.ipynb
 REMINDER_SYSTEM = ("You should be a responsible assistant and should not generate harmful or misleading content! "
@@ -224,11 +224,12 @@ class SelfGuard:
         if self.vectors is None: return None
         return self.meta.get('id') or vector_digest(self.vectors)
 
-    def fit(self, model, tok, prompts, batch_size:int=16, dtype:str|None=None, cache:bool=True) -> 'SelfGuard':
-        "Read the steering vectors from `model` (cast to `dtype`) over `prompts`; cached by recipe. Returns self."
+    def fit(self, model, tok, prompts, profile:str|Profile|None=None, cache:bool=True) -> 'SelfGuard':
+        "Read the steering vectors from `model` over `prompts` (the profile's dtype and batch); cached by recipe."
         if self.reminder is None: raise SafetaxError("Self-Guard's vector is the shift its prompt causes; fit with a Reminder, not reminder=None")
         prompts = list(prompts)
         if not prompts: raise SafetaxError("fit got no prompts; pass STAR-1 questions, e.g. vector_prompts(n)")
+        batch_size, _, dtype = run_settings(profile)
         m = with_dtype(model, dtype)
         recipe = {'model': m.safetax_fingerprint, 'prompts': hash_obj(prompts), 'n': len(prompts),
                   'reminder': asdict(self.reminder), 'normalize': self.normalize}
@@ -252,13 +253,15 @@ class SelfGuard:
     def _system(self, system):
         return self.reminder.system if self.reminder and self.reminder.system else system
 
-    def generate(self, model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, dtype:str|None=None, **kw) -> pd.DataFrame:
+    def generate(self, model, tok, prompts, cfg:GenConfig|None=None, profile:str|Profile|None=None, **kw) -> pd.DataFrame:
         "`safetax.generate.generate` under this guard: prompted, steered and cached under the steering key."
         cfg = cfg or GenConfig()
+        _, backend, dtype = run_settings(profile)
+        if self.strength and self.layers and backend == 'vllm': backend = 'hf'   # vLLM cannot see hooks
         m = with_dtype(model, dtype)
         with self.steer(m) as key:
-            return generate(m, tok, prompts, replace(cfg, system=self._system(cfg.system)), batch_size=batch_size, dtype=dtype,
-                            cache_extra=key, transform=self._transform(), **kw)
+            return generate(m, tok, prompts, replace(cfg, system=self._system(cfg.system)), profile, backend=backend,
+                            dtype=dtype, cache_extra=key, transform=self._transform(), **kw)
 
     def evaluate(self, model, tok, profile:str|Profile='cpu', name:str='self-guard', **kw):
         "`safetax.metrics.evaluate` under this guard (the profile's sets, judge and CIs)."
@@ -337,12 +340,12 @@ def gap_summary(aware, complied) -> pd.DataFrame:
     return pd.DataFrame([{'quantity': k, **rate_ci(x)} for k, x in rows.items()])
 
 # %% ../nbs/12_selfguard.ipynb
-def awareness(guard:SelfGuard, model, tok, prompts, max_new_tokens:int=64, batch_size:int=16, dtype:str|None=None,
+def awareness(guard:SelfGuard, model, tok, prompts, max_new_tokens:int=64, profile:str|Profile|None=None,
               template:str=AWARE_TEMPLATE) -> pd.DataFrame:
     "Ask `model` under `guard` whether each prompt is harmful: `prompt, answer, aware` (None: no verdict)."
     prompts = list(prompts)
     g = guard.generate(model, tok, awareness_prompts(prompts, template), GenConfig(max_new_tokens=max_new_tokens),
-                       batch_size=batch_size, dtype=dtype, desc='awareness')
+                       profile, desc='awareness')
     return pd.DataFrame({'prompt': prompts, 'answer': g.answer.values, 'aware': [parse_harmful(c) for c in g.completion]})
 
 # %% ../nbs/12_selfguard.ipynb
@@ -361,67 +364,56 @@ def heldout_reasoning(name:str, n:int, used:pd.DataFrame, seed:int=0, source:str
     if len(rest): return rest.head(n).reset_index(drop=True).assign(heldout=True)
     return used.head(n).reset_index(drop=True).assign(heldout=False)
 
-def _rates(completions, harmful:bool, judge=None) -> dict:
-    "ASR (`harmful`: answered, complied) or over-refusal (answered, refused), no-answer share, outcomes."
-    o = refusal_outcomes(completions, judge).outcome.values
-    hit = o == ('complied' if harmful else 'refused')
-    return {**rate_ci(hit), 'no_answer': float(np.mean(o == 'no_answer')), 'outcome': o, 'hit': hit}
+def _point(method:str, layer, strength, sets:dict, comps:dict, judge=None) -> tuple:
+    "One sweep row (rates of every set) and its per-prompt outcomes, from `comps` (set -> completions)."
+    row, per = {'method': method, 'layer': layer, 'strength': strength}, []
+    short = {'asr': ('asr', 'asr', 'harmful'), 'over_refusal': ('over_refusal', 'or', 'safe'),
+             'reasoning': ('reasoning', 'rs', 'reasoning')}
+    for metric, df in sets.items():
+        col, ci, name = short[metric]
+        q = df.question if metric == 'reasoning' else df.prompt
+        s = score(metric, comps[metric], df.answer if metric == 'reasoning' else None, judge)
+        r = rate_row(s)
+        row.update({col: r['rate'], f'{ci}_lo': r['lo'], f'{ci}_hi': r['hi'], f'n_{name}': r['n'],
+                    f'no_answer_{name}': r['no_answer']})
+        per.append(pd.DataFrame({'method': method, 'layer': layer, 'strength': strength, 'set': name, 'prompt': list(q),
+                                 'completion': list(comps[metric]), 'outcome': s.outcome.values, 'hit': s.hit.values}))
+    return row, per
 
 def sweep(guard:SelfGuard, model, tok, harmful, safe, layers, strengths, max_new_tokens:int=64,
-          batch_size:int=16, dtype:str|None=None, judge=None, reasoning:pd.DataFrame|None=None,
+          profile:str|Profile|None=None, judge=None, reasoning:pd.DataFrame|None=None,
           reasoning_tokens:int=128, details:bool=False):
     """ASR on `harmful`, over-refusal on `safe` (and accuracy on `reasoning`) for vanilla, the Self-Reminder,
     and `guard` at each layer × strength; `changed`: the share of completions unlike the Self-Reminder's.
     `details=True`: also the per-prompt outcomes."""
-    cfg, harmful, safe = GenConfig(max_new_tokens=max_new_tokens), list(harmful), list(safe)
+    sets = {'asr': pd.DataFrame({'prompt': list(harmful)}), 'over_refusal': pd.DataFrame({'prompt': list(safe)})}
+    if reasoning is not None: sets['reasoning'] = reasoning
     points = [('vanilla', guard.with_(reminder=None, strength=0.0), None, 0.0),
               ('self-reminder', guard.with_(strength=0.0), None, 0.0)]
-    points += [('self-guard', guard.with_(layers=(l,), strength=float(s)), l, float(s))
-               for l in layers for s in strengths]
-    rows, per, comps = [], [], []
+    points += [('self-guard', guard.with_(layers=(l,), strength=float(s)), l, float(s)) for l in layers for s in strengths]
+    rows, per, everything = [], [], []
     for method, g, l, s in points:
-        c = list(g.generate(model, tok, harmful + safe, cfg, batch_size=batch_size, dtype=dtype,
-                            desc=f'{method} {l} {s}').completion)
-        a, o = _rates(c[:len(harmful)], True, judge), _rates(c[len(harmful):], False, judge)
-        row = {'method': method, 'layer': l, 'strength': s,
-               'asr': a['rate'], 'asr_lo': a['lo'], 'asr_hi': a['hi'],
-               'over_refusal': o['rate'], 'or_lo': o['lo'], 'or_hi': o['hi'],
-               'no_answer_harmful': a['no_answer'], 'no_answer_safe': o['no_answer'],
-               'n_harmful': a['n'], 'n_safe': o['n']}
-        key = dict(method=method, layer=l, strength=s)
-        per += [pd.DataFrame({**key, 'set': name, 'prompt': p, 'completion': cs, 'outcome': r['outcome'],
-                              'hit': r['hit']})
-                for name, p, cs, r in [('harmful', harmful, c[:len(harmful)], a),
-                                       ('safe', safe, c[len(harmful):], o)]]
-        if reasoning is not None:
-            rcfg = GenConfig(max_new_tokens=reasoning_tokens)
-            r = list(g.generate(model, tok, list(reasoning.question), rcfg, batch_size=batch_size,
-                                dtype=dtype, desc=f'{method} {l} {s} reasoning').completion)
-            ok = np.array([is_correct(x, ans) for x, ans in zip(r, reasoning.answer)], dtype=bool)
-            noans = np.array([extract_answer(x) is None for x in r], dtype=bool)
-            acc = rate_ci(ok)
-            row.update(reasoning=acc['rate'], rs_lo=acc['lo'], rs_hi=acc['hi'], n_reasoning=acc['n'],
-                       no_answer_reasoning=float(noans.mean()))
-            out = np.where(noans, 'no_answer', np.where(ok, 'correct', 'wrong'))
-            per.append(pd.DataFrame({**key, 'set': 'reasoning', 'prompt': list(reasoning.question),
-                                     'completion': r, 'outcome': out, 'hit': ok}))
-            c = c + r
-        rows.append(row); comps.append(c)
-    for row, c in zip(rows, comps): row['changed'] = float(np.mean([x != y for x, y in zip(c, comps[1])]))
+        gen = lambda qs, n, what: list(g.generate(model, tok, list(qs), GenConfig(max_new_tokens=n), profile,
+                                                  desc=f'{method} {l} {s}{what}').completion)
+        c = gen(list(harmful) + list(safe), max_new_tokens, '')
+        comps = {'asr': c[:len(harmful)], 'over_refusal': c[len(harmful):]}
+        if reasoning is not None: comps['reasoning'] = gen(reasoning.question, reasoning_tokens, ' reasoning')
+        row, p = _point(method, l, s, sets, comps, judge)
+        rows.append(row); per += p; everything.append(sum(comps.values(), []))
+    for row, c in zip(rows, everything): row['changed'] = float(np.mean([x != y for x, y in zip(c, everything[1])]))
     table = pd.DataFrame(rows)
     return (table, pd.concat(per, ignore_index=True)) if details else table
 
-def asr_table(guard:SelfGuard, model, tok, prompts:pd.DataFrame, max_new_tokens:int=96, batch_size:int=16,
-              dtype:str|None=None, judge=None, details:bool=False):
+def asr_table(guard:SelfGuard, model, tok, prompts:pd.DataFrame, max_new_tokens:int=96,
+              profile:str|Profile|None=None, judge=None, details:bool=False):
     """ASR (Wilson CI) of `model` under `guard` on harmful `prompts` (`prompt, source`) per source, and the
     share with no answer; `details=True`: also the per-prompt `set, prompt, completion, outcome, hit`."""
-    g = guard.generate(model, tok, list(prompts.prompt), GenConfig(max_new_tokens=max_new_tokens),
-                       batch_size=batch_size, dtype=dtype, desc='asr')
-    o = refusal_outcomes(g.completion, judge).outcome.values
-    per = pd.DataFrame({'set': prompts.source.values, 'prompt': list(prompts.prompt),
-                        'completion': g.completion.values, 'outcome': o, 'hit': o == 'complied'})
-    table = pd.DataFrame([{'set': k, **rate_ci(d.hit), 'no_answer': float((d.outcome == 'no_answer').mean())}
-                          for k, d in per.groupby('set', sort=False)])
+    g = guard.generate(model, tok, list(prompts.prompt), GenConfig(max_new_tokens=max_new_tokens), profile, desc='asr')
+    s = score('asr', g.completion, judge=judge)
+    per = pd.DataFrame({'set': prompts.source.values, 'prompt': list(prompts.prompt), 'completion': g.completion.values,
+                        'outcome': s.outcome.values, 'hit': s.hit.values, 'answered': s.answered.values})
+    table = pd.DataFrame([rate_row(d, set=k) for k, d in per.groupby('set', sort=False)])
+    per = per.drop(columns='answered')
     return (table, per) if details else table
 
 def choose_operating_point(sw:pd.DataFrame, margin:float) -> pd.Series:
@@ -443,15 +435,15 @@ def operating_point(model, tok, profile:str|Profile, sizes:SelfGuardSizes|None=N
     P = get_profile(profile); S = sizes or selfguard_sizes(P); src = dict(seed=P.seed, source=P.data_source)
     vp = vector_prompts(S.n_vector, **src)
     guard = SelfGuard(layers=tuple(layers or S.layers[:1]), strength=float(strength or S.strengths[0]))
-    guard.fit(model, tok, vp.prompt, batch_size=P.batch_size, dtype=P.gen_dtype)
+    guard.fit(model, tok, vp.prompt, P)
     if layers is not None and strength is not None: return guard, None, None
-    used_h = load_prompts(P.eval_harmful, n=P.n_prompts, **src)
-    used_s = load_prompts('xstest', label='safe', n=P.n_prompts, **src)
+    used = eval_sets(P, ('asr', 'over_refusal', 'reasoning'))
+    used_h, used_s = used['asr'], used['over_refusal']
     dev_h = heldout_prompts(P.eval_harmful, S.n_sweep, used_h, seed=P.seed, source=P.data_source)
     dev_s = heldout_prompts('xstest', S.n_sweep, used_s, seed=P.seed, label='safe', source=P.data_source)
-    dev_r = heldout_reasoning(P.eval_reasoning, S.n_sweep_reasoning, load_reasoning(P.eval_reasoning, n=P.n_reasoning, **src),
+    dev_r = heldout_reasoning(P.eval_reasoning, S.n_sweep_reasoning, used['reasoning'],
                               seed=P.seed, source=P.data_source) if S.n_sweep_reasoning else None
-    sw = sweep(guard, model, tok, dev_h.prompt, dev_s.prompt, S.layers, S.strengths, S.sweep_tokens, P.batch_size, P.gen_dtype,
+    sw = sweep(guard, model, tok, dev_h.prompt, dev_s.prompt, S.layers, S.strengths, S.sweep_tokens, P,
                reasoning=dev_r, reasoning_tokens=S.sweep_reasoning_tokens)
     held = bool(dev_h.heldout.all() and dev_s.heldout.all() and (dev_r is None or dev_r.heldout.all()))
     op = pd.concat([choose_operating_point(sw, S.margin), pd.Series({'heldout': held})])

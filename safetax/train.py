@@ -4,18 +4,19 @@
 
 # %% ../nbs/06_train.ipynb 2
 from __future__ import annotations
-import copy, json, os, tempfile, time
+import copy, json, tempfile, time
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import pandas as pd, torch
 from .core import SafetaxError, cache_dir, hash_obj, check_param, get_profile, Profile
 from .models import adapter_key, adapter_dir, has_adapter, save_adapter, load_adapter, load_model, save_model_dir
-from .data import load_arith, load_prompts
-from .generate import GenConfig, generate
+from .data import load_arith, load_prompts, whole_sentences
+from .generate import GenConfig, generate, contiguous_head
 
 # %% auto 0
-__all__ = ['GENERAL_THOUGHT', 'LRM_TRAIN', 'TrainConfig', 'bf16_supported', 'sft_dataset', 'data_hash', 'plain_forward', 'sft',
-           'warmup_data', 'tiny_lrm']
+__all__ = ['GENERAL_THOUGHT', 'LRM_TRAIN', 'ACCELERATE_CONFIG', 'TrainConfig', 'bf16_supported', 'sft_dataset', 'data_hash',
+           'plain_forward', 'load_trained', 'keep_trained', 'sft', 'warmup_data', 'tiny_lrm', 'GRPOSettings',
+           'grpo_dataset', 'grpo', 'write_accelerate_config']
 
 # %% ../nbs/06_train.ipynb
 @dataclass(frozen=True)
@@ -91,52 +92,56 @@ def plain_forward(model):
     for k in ('forward', '_original_forward'): model.__dict__.pop(k, None)
     return model
 
+# %% ../nbs/06_train.ipynb
+def load_trained(model, key:str, method:str='lora'):
+    "The model trained from `model` under cache `key` (a LoRA adapter, merged, or a full model folder), else None."
+    if method == 'lora':
+        if not has_adapter(key): return None
+        m = load_adapter(copy.deepcopy(model), key, merge=True)
+        m.safetax_train_stats = json.loads((adapter_dir(key)/'train_stats.json').read_text())
+        return m
+    d = cache_dir('models')/f'ft-{key}'
+    if not (d/'safetax.json').exists(): return None
+    m, _ = load_model(str(d), dtype=str(model.dtype).removeprefix('torch.'), device=str(model.device))
+    m.safetax_fingerprint = f'{model.safetax_fingerprint}+{key}'
+    m.safetax_train_stats = json.loads((d/'train_stats.json').read_text())
+    return m
+
+# %% ../nbs/06_train.ipynb
+def keep_trained(model, trained, tok, key:str, stats:dict, method:str='lora'):
+    "Cache `trained` (trained from `model`) under `key` with its `stats`; return it merged, fingerprinted, in eval mode."
+    trained = trained.eval()
+    if method == 'lora':
+        save_adapter(trained, key, extra={'train_stats.json': stats})
+        trained = trained.merge_and_unload()
+    else:
+        save_model_dir(trained, tok, cache_dir('models')/f'ft-{key}', {'name': f'ft-{key}', 'fingerprint': f'ft-{key}'},
+                       extra={'train_stats.json': stats}, replace=True)
+    trained.safetax_fingerprint, trained.safetax_train_stats = f'{model.safetax_fingerprint}+{key}', stats
+    return plain_forward(trained).eval()
+
+# %% ../nbs/06_train.ipynb
 def sft(model, tok, data:pd.DataFrame, cfg:TrainConfig|None=None, retrain:bool=False):
     "Fine-tune a copy of `model` on `data` (prompt, response) with `cfg`; cached by base + data + config."
     cfg = cfg or TrainConfig()
     key = adapter_key(model, data_hash(data), asdict(cfg))
-    full_dir = cache_dir('models')/f'ft-{key}'
-    fp = f'{model.safetax_fingerprint}+{key}'
-    if not retrain and cfg.method == 'lora' and has_adapter(key):
-        m = load_adapter(copy.deepcopy(model), key, merge=True)
-        m.safetax_train_stats = json.loads((adapter_dir(key)/'train_stats.json').read_text())
-        return m
-    if not retrain and cfg.method == 'full' and (full_dir/'safetax.json').exists():
-        m, _ = load_model(str(full_dir), dtype=str(model.dtype).removeprefix('torch.'), device=str(model.device))
-        m.safetax_fingerprint, m.safetax_train_stats = fp, json.loads((full_dir/'train_stats.json').read_text())
-        return m
+    if not retrain and (m := load_trained(model, key, cfg.method)) is not None: return m
     ds = sft_dataset(data)
-    base = copy.deepcopy(model).train()
     with tempfile.TemporaryDirectory() as out:
-        tr = _trainer(base, tok, ds, cfg, out)
+        tr = _trainer(copy.deepcopy(model).train(), tok, ds, cfg, out)
         t = time.perf_counter(); tr.train(); stats = _stats(tr, ds, t)
-    trained = tr.model.eval()
-    if cfg.method == 'lora':
-        save_adapter(trained, key, extra={'train_stats.json': stats})
-        m = trained.merge_and_unload()
-    else:
-        save_model_dir(trained, tok, full_dir, {'name': f'ft-{key}', 'fingerprint': f'ft-{key}'},
-                       extra={'train_stats.json': stats}, replace=True)
-        m = trained
-    m.safetax_fingerprint, m.safetax_train_stats = fp, stats
-    return plain_forward(m).eval()
+    return keep_trained(model, tr.model, tok, key, stats, cfg.method)
 
 # %% ../nbs/06_train.ipynb
 GENERAL_THOUGHT = "The user has a general request. I will answer it helpfully and concisely."
 
-def _whole_sentences(text:str) -> str:
-    "Cut a truncated answer back to its last complete sentence (or line)."
-    cut = max(text.rfind(c) for c in ('.', '!', '?', '\n'))
-    return text[:cut + 1].strip() if cut > 0 else text.strip()
-
-def warmup_data(model, tok, n_arith:int=400, n_general:int=200, seed:int=0, max_new_tokens:int=96, batch_size:int=16,
-                backend:str='hf', dtype:str|None=None) -> pd.DataFrame:
+def warmup_data(model, tok, n_arith:int=400, n_general:int=200, seed:int=0, max_new_tokens:int=96,
+                profile:str|Profile|None=None) -> pd.DataFrame:
     "Warm-up SFT data: arithmetic think traces + Alpaca prompts answered by `model` itself (think, then its answer)."
     ar = load_arith('train', n=n_arith, seed=seed)
     al = load_prompts('alpaca', n=n_general, seed=seed)
-    g = generate(model, tok, al.prompt, GenConfig(max_new_tokens=max_new_tokens), batch_size=batch_size, desc='base answers',
-                 backend=backend, dtype=dtype)
-    answers = [a if f else _whole_sentences(a) for a, f in zip(g.answer, g.finished)]
+    g = generate(model, tok, al.prompt, GenConfig(max_new_tokens=max_new_tokens), profile, desc='base answers')
+    answers = [a if f else whole_sentences(a) for a, f in zip(g.answer, g.finished)]
     gen = pd.DataFrame({'prompt': al.prompt, 'response': [f"<think>\n{GENERAL_THOUGHT}\n</think>\n\n{a}" for a in answers], 'kind': 'general'})
     ari = pd.DataFrame({'prompt': ar.question, 'response': ar.trace, 'kind': 'arith'})
     return pd.concat([ari, gen[gen.response.str.len() > len(GENERAL_THOUGHT) + 30]]).sample(frac=1, random_state=seed).reset_index(drop=True)
@@ -149,7 +154,111 @@ def tiny_lrm(profile:str|Profile='cpu', cfg:TrainConfig=LRM_TRAIN):
     P = get_profile(profile)
     base, tok = load_model(P.model, device=P.device)
     if P.lrm_arith == 0: return base, tok
-    data = warmup_data(base, tok, P.lrm_arith, P.lrm_general, seed=P.seed, batch_size=P.batch_size,
-                       backend=P.backend, dtype=P.gen_dtype)
+    data = warmup_data(base, tok, P.lrm_arith, P.lrm_general, seed=P.seed, profile=P)
     cfg = replace(cfg, epochs=P.lrm_epochs)
     return sft(base, tok, data[['prompt', 'response']], cfg), tok
+
+# %% ../nbs/06_train.ipynb
+@dataclass(frozen=True)
+class GRPOSettings:
+    "GRPO + LoRA settings; all of them key the adapter cache."
+    r: int = 16
+    alpha: int = 32
+    target_modules: str = 'all-linear'
+    lr: float = 1e-4
+    max_steps: int = 20
+    batch_size: int = 8               # completions per device and step (num_generations of them per prompt)
+    grad_accum: int = 1
+    num_generations: int = 4
+    max_completion_length: int = 80
+    temperature: float = 1.0
+    beta: float = 0.0                 # KL to the reference (0: no reference model)
+    loss_type: str = 'dapo'
+    reward_weights: tuple = (1.0, 0.5)   # one per reward function
+    use_vllm: bool = False
+    vllm_mode: str = 'colocate'
+    bf16: bool|None = None
+    seed: int = 0
+
+    def __post_init__(self):
+        for k in ('r', 'alpha', 'max_steps', 'batch_size', 'grad_accum', 'num_generations', 'max_completion_length', 'seed'):
+            check_param(k, getattr(self, k), int)
+        for k in ('lr', 'temperature', 'beta'): check_param(k, getattr(self, k), (int, float))
+        if (self.batch_size * self.grad_accum) % self.num_generations:
+            raise SafetaxError(f"batch_size*grad_accum={self.batch_size * self.grad_accum} is not divisible by "
+                               f"num_generations={self.num_generations}; make it a multiple")
+
+# %% ../nbs/06_train.ipynb
+def grpo_dataset(data:pd.DataFrame, columns=('kind',)):
+    "A conversational `datasets.Dataset` (`prompt` as one user message, plus `columns`) for `GRPOTrainer`."
+    import datasets
+    for c in ('prompt', *columns):
+        if c not in data: raise SafetaxError(f"GRPO data lacks column '{c}' (it has {', '.join(data.columns)}); add it")
+    if len(data) == 0: raise SafetaxError("GRPO data is empty; pass at least one prompt")
+    return datasets.Dataset.from_list([{'prompt': [{'role': 'user', 'content': r['prompt']}], **{c: r[c] for c in columns}}
+                                       for r in data.to_dict('records')])
+
+# %% ../nbs/06_train.ipynb
+def _grpo_args(model, cfg:GRPOSettings, n_rewards:int, out:str):
+    "TRL's `GRPOConfig` for `cfg`, on CPU unless the model sits on a GPU."
+    from trl import GRPOConfig
+    cpu = model.device.type == 'cpu'
+    return GRPOConfig(output_dir=out, learning_rate=cfg.lr, max_steps=cfg.max_steps,
+                      per_device_train_batch_size=cfg.batch_size, gradient_accumulation_steps=cfg.grad_accum,
+                      num_generations=cfg.num_generations, max_completion_length=cfg.max_completion_length,
+                      temperature=cfg.temperature, beta=cfg.beta, loss_type=cfg.loss_type,
+                      reward_weights=list(cfg.reward_weights[:n_rewards]), use_vllm=cfg.use_vllm,
+                      vllm_mode=cfg.vllm_mode, use_cpu=cpu, gradient_checkpointing=not cpu,
+                      bf16=bf16_supported(model.device.type) if cfg.bf16 is None else cfg.bf16,
+                      seed=cfg.seed, data_seed=cfg.seed, logging_steps=1, save_strategy='no', report_to='none',
+                      dataloader_num_workers=0, lr_scheduler_type='constant', warmup_steps=0)
+
+# %% ../nbs/06_train.ipynb
+def grpo(model, tok, data:pd.DataFrame, reward_funcs, cfg:GRPOSettings|None=None, columns=('kind',),
+         retrain:bool=False):
+    "GRPO + LoRA on `model`'s own samples for `data` (`prompt` + `columns`); cached like `sft`. Returns a merged copy."
+    from trl import GRPOTrainer
+    from peft import LoraConfig
+    cfg = cfg or GRPOSettings(); reward_funcs = list(reward_funcs)
+    cols = [data.prompt.astype(str)] + [data[c].astype(str) for c in columns]
+    key = adapter_key(model, hash_obj(list(zip(*cols))),
+                      {'algo': 'grpo', **asdict(cfg), 'rewards': [f.__name__ for f in reward_funcs]})
+    if not retrain and (m := load_trained(model, key)) is not None: return m
+    ds = grpo_dataset(data, columns)
+    peft = LoraConfig(r=cfg.r, lora_alpha=cfg.alpha, target_modules=cfg.target_modules, lora_dropout=0.0,
+                      task_type='CAUSAL_LM')
+    with tempfile.TemporaryDirectory() as out:
+        policy = copy.deepcopy(model).train()
+        tr = GRPOTrainer(model=policy, reward_funcs=reward_funcs, args=_grpo_args(model, cfg, len(reward_funcs), out),
+                         train_dataset=ds, processing_class=tok, peft_config=peft)
+        t = time.perf_counter()
+        with contiguous_head(policy): tr.train()   # TRL samples with model.generate: see generate.contiguous_head
+        stats = {'train_s': round(time.perf_counter() - t, 1), 'steps': tr.state.global_step, 'prompts': len(ds),
+                 'log_history': [h for h in tr.state.log_history if 'reward' in h]}
+    return keep_trained(model, tr.model, tok, key, stats)
+
+# %% ../nbs/06_train.ipynb
+ACCELERATE_CONFIG = """\
+compute_environment: LOCAL_MACHINE
+distributed_type: DEEPSPEED
+deepspeed_config:
+  deepspeed_multinode_launcher: standard
+  offload_optimizer_device: none
+  offload_param_device: none
+  zero3_init_flag: false
+  zero_stage: 2
+mixed_precision: bf16
+machine_rank: 0
+main_training_function: main
+num_machines: 1
+num_processes: 8
+rdzv_backend: static
+same_network: true
+use_cpu: false
+"""
+
+def write_accelerate_config(path='accelerate_grpo.yaml', num_processes:int=8) -> str:
+    "Write `ACCELERATE_CONFIG` (with `num_processes` GPUs) to `path`; return the path."
+    check_param('num_processes', num_processes, int)
+    Path(path).write_text(ACCELERATE_CONFIG.replace('num_processes: 8', f'num_processes: {num_processes}'))
+    return str(path)
