@@ -8,9 +8,12 @@ import numpy as np, pandas as pd
 from .core import SafetaxError, get_profile, Profile
 from .claims import outcome_matrix, sign_test
 from .train import sft
-from .dgr import source_set, refine, dgr_sizes
-from .cada import cada_sizes, training_mix, safety_chains, sft_on_chains, da_arms, cada_grpo
-from .selfguard import SelfGuard, operating_point
+from .dgr import source_set, refine
+from .dgr_eval import dgr_sizes
+from .cada import training_mix, safety_chains, sft_on_chains, da_arms, cada_grpo
+from .cada_eval import cada_sizes
+from .selfguard import SelfGuard
+from .selfguard_eval import operating_point
 
 # %% auto 0
 __all__ = ['VANILLA', 'WINNER_SPECS', 'variants', 'compare_table', 'cost_seconds', 'pareto', 'with_objectives', 'plot_frontier',
