@@ -12,9 +12,9 @@ import numpy as np
 
 # %% auto 0
 __all__ = ['PROFILES', 'DEFAULT_PROFILE', 'HUB_HOST', 'VERSIONED', 'SafetaxError', 'check_param', 'repo_root', 'data_dir',
-           'cache_dir', 'temp_cache', 'sha256_file', 'hash_obj', 'atomic_write', 'Profile', 'get_profile',
-           'hub_reachable', 'require_hub', 'seed_everything', 'figures_dir', 'package_versions', 'git_commit',
-           'update_manifest', 'save_table', 'save_figure']
+           'temp_cache', 'cache_dir', 'hash_obj', 'atomic_write', 'sha256_file', 'Profile', 'get_profile',
+           'profile_sizes', 'hub_reachable', 'require_hub', 'seed_everything', 'figures_dir', 'package_versions',
+           'git_commit', 'update_manifest', 'save_table', 'save_figure']
 
 # %% ../nbs/00_core.ipynb
 class SafetaxError(ValueError):
@@ -27,9 +27,11 @@ def check_param(name:str, value, typ, choices=None):
     typs = typ if isinstance(typ, tuple) else (typ,)
     if isinstance(value, bool) and bool not in typs or not isinstance(value, typs):
         want = ' or '.join(t.__name__ for t in typs)
-        raise SafetaxError(f"parameter {name}={value!r} is a {type(value).__name__}; pass a {want}, e.g. -p {name} <value>")
+        raise SafetaxError(f"parameter {name}={value!r} is a {type(value).__name__}; "
+                           f"pass a {want}, e.g. -p {name} <value>")
     if choices is not None and value not in choices:
-        raise SafetaxError(f"parameter {name}={value!r} is not one of {', '.join(map(str, choices))}; pick one of those")
+        raise SafetaxError(f"parameter {name}={value!r} is not one of {', '.join(map(str, choices))}; "
+                           f"pick one of those")
     return value
 
 # %% ../nbs/00_core.ipynb
@@ -40,20 +42,15 @@ def repo_root() -> Path:
         if (d/'settings.ini').exists(): return d
     return start.parent
 
+# %% ../nbs/00_core.ipynb
 def data_dir() -> Path:
     "Where the vendored data sets live (`$SAFETAX_DATA` or `<repo>/data`)."
     return Path(os.environ.get('SAFETAX_DATA') or repo_root()/'data')
 
-def cache_dir(*parts:str) -> Path:
-    "A folder under the cache root (`$SAFETAX_CACHE` or `~/.cache/safetax`), created if missing."
-    p = Path(os.environ.get('SAFETAX_CACHE') or Path.home()/'.cache'/'safetax').joinpath(*parts)
-    p.mkdir(parents=True, exist_ok=True)
-    return p
-
 # %% ../nbs/00_core.ipynb
 @contextmanager
 def temp_cache():
-    "Run the block with `$SAFETAX_CACHE` in a fresh temporary folder (yielded); the old value comes back after."
+    "Run the block with `$SAFETAX_CACHE` in a fresh temporary folder (yielded), then restore the old value."
     old = os.environ.get('SAFETAX_CACHE')
     with tempfile.TemporaryDirectory() as d:
         os.environ['SAFETAX_CACHE'] = d
@@ -63,18 +60,19 @@ def temp_cache():
             else: os.environ['SAFETAX_CACHE'] = old
 
 # %% ../nbs/00_core.ipynb
-def sha256_file(path, chunk:int=1<<20) -> str:
-    "SHA-256 hex digest of a file's bytes."
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for b in iter(lambda: f.read(chunk), b''): h.update(b)
-    return h.hexdigest()
+def cache_dir(*parts:str) -> Path:
+    "A folder under the cache root (`$SAFETAX_CACHE` or `~/.cache/safetax`), created if missing."
+    p = Path(os.environ.get('SAFETAX_CACHE') or Path.home()/'.cache'/'safetax').joinpath(*parts)
+    p.mkdir(parents=True, exist_ok=True)
+    return p
 
+# %% ../nbs/00_core.ipynb
 def hash_obj(obj, n:int=16) -> str:
     "Short stable hash of a JSON-able object (key order does not matter)."
     s = json.dumps(obj, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(s.encode()).hexdigest()[:n]
 
+# %% ../nbs/00_core.ipynb
 _UMASK = os.umask(0); os.umask(_UMASK)
 
 def atomic_write(path, data) -> Path:
@@ -92,13 +90,22 @@ def atomic_write(path, data) -> Path:
     return path
 
 # %% ../nbs/00_core.ipynb
+def sha256_file(path, chunk:int=1<<20) -> str:
+    "SHA-256 hex digest of a file's bytes."
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for b in iter(lambda: f.read(chunk), b''): h.update(b)
+    return h.hexdigest()
+
+# %% ../nbs/00_core.ipynb
 @dataclass(frozen=True)
 class Profile:
     "Sizes, model ids and backends of one reproduction scale."
     name: str
     model: str                 # model name for `safetax.models.load_model`
     device: str = 'cpu'        # torch device
-    backend: str = 'hf'        # generation backend: 'hf' (model.generate), 'compact' (finished rows leave the batch) or 'vllm'
+    backend: str = 'hf'        # generation backend: 'hf' (model.generate), 'compact' (finished rows
+                               # leave the batch) or 'vllm'
     gen_dtype: str|None = None # dtype generation runs in (None: the model's own)
     data_source: str = 'local' # 'local' (vendored files) or 'hub' (datasets.load_dataset)
     batch_size: int = 16       # generation batch size
@@ -109,7 +116,7 @@ class Profile:
     eval_reasoning: str = 'arith'    # reasoning set (the tiny LRM's held-out problems; math500 on paper)
     n_reasoning: int = 64      # reasoning problems per evaluation
     reasoning_tokens: int = 128  # generation length for reasoning problems
-    lrm_arith: int = 0         # tiny-LRM warm-up: arithmetic traces (0: no warm-up, the model is already an LRM)
+    lrm_arith: int = 0         # tiny-LRM warm-up: arithmetic traces (0: none, the model is already an LRM)
     lrm_general: int = 0       # tiny-LRM warm-up: general instructions answered by the base model
     lrm_epochs: float = 1.0    # tiny-LRM warm-up epochs
     train_seeds: int = 1     # training seeds of every trained variant behind a claim (the target stays fixed)
@@ -121,16 +128,17 @@ class Profile:
         if self.device.startswith('cuda'):
             import torch
             if not torch.cuda.is_available():
-                raise SafetaxError(f"profile '{self.name}' needs a CUDA GPU and this machine has none; use profile='cpu' here")
+                raise SafetaxError(f"profile '{self.name}' needs a CUDA GPU and this machine has none; "
+                                   f"use profile='cpu' here")
         return self
 
 # %% ../nbs/00_core.ipynb
 PROFILES = {p.name: p for p in [
     Profile('smoke', model='tiny-random', batch_size=4, max_new_tokens=8, n_prompts=4, n_card=2,
             n_reasoning=4, reasoning_tokens=8, lrm_arith=8, lrm_general=4, lrm_epochs=1, train_seeds=2),
-    Profile('cpu', model='smollm2-135m', backend='compact', gen_dtype='bfloat16', batch_size=48, max_new_tokens=96, n_prompts=48, n_card=4,
-            n_reasoning=64, reasoning_tokens=128, lrm_arith=360, lrm_general=120, lrm_epochs=1,
-            train_seeds=3),
+    Profile('cpu', model='smollm2-135m', backend='compact', gen_dtype='bfloat16', batch_size=48,
+            max_new_tokens=96, n_prompts=48, n_card=4, n_reasoning=64, reasoning_tokens=128,
+            lrm_arith=360, lrm_general=120, lrm_epochs=1, train_seeds=3),
     Profile('paper', model='Qwen/Qwen3-8B', device='cuda', backend='vllm', data_source='hub',
             batch_size=64, max_new_tokens=1024, n_prompts=10_000, n_card=8,
             eval_reasoning='math500', n_reasoning=500, reasoning_tokens=4096, train_seeds=3),
@@ -144,12 +152,21 @@ def get_profile(name:str|Profile=DEFAULT_PROFILE, **overrides) -> Profile:
     else:
         check_param('profile', name, str)
         if name not in PROFILES:
-            raise SafetaxError(f"unknown profile '{name}'; use one of {', '.join(PROFILES)} (e.g. -p profile cpu)")
+            raise SafetaxError(f"unknown profile '{name}'; use one of {', '.join(PROFILES)} "
+                               f"(e.g. -p profile cpu)")
         p = PROFILES[name]
     known = {f.name: f.type for f in fields(Profile)}
     for k in overrides:
         if k not in known: raise SafetaxError(f"profile has no field '{k}'; valid fields: {', '.join(known)}")
     return replace(p, **overrides)
+
+# %% ../nbs/00_core.ipynb
+def profile_sizes(registry:dict, profile:str|Profile, what:str):
+    "The entry of `profile` in a sizes `registry` (profile name -> sizes); `what` names it in the error."
+    name = get_profile(profile).name
+    if name not in registry:
+        raise SafetaxError(f"no {what} sizes for profile '{name}'; add an entry for it to {what}")
+    return registry[name]
 
 # %% ../nbs/00_core.ipynb
 HUB_HOST = 'huggingface.co'
@@ -161,11 +178,12 @@ def hub_reachable(timeout:float=3.0) -> bool:
         with socket.create_connection((HUB_HOST, 443), timeout=timeout): return True
     except OSError: return False
 
+# %% ../nbs/00_core.ipynb
 def require_hub(what:str):
     "Raise a one-line `SafetaxError` if the hub cannot be reached for `what`."
     if not hub_reachable():
-        raise SafetaxError(f"{what} needs the Hugging Face hub ({HUB_HOST}), which cannot be reached from here; "
-                           f"run the embedded model instead with profile='cpu', or go online")
+        raise SafetaxError(f"{what} needs the Hugging Face hub ({HUB_HOST}), which cannot be reached from "
+                           f"here; run the embedded model instead with profile='cpu', or go online")
 
 # %% ../nbs/00_core.ipynb
 def seed_everything(seed:int=0) -> int:
@@ -182,7 +200,8 @@ def figures_dir(profile:str|Profile=DEFAULT_PROFILE, experiment:str|None=None) -
     "Output folder for figures and tables of `experiment` under `profile`."
     p = get_profile(profile)
     root = os.environ.get('SAFETAX_FIGURES')
-    root = Path(root) if root else (repo_root()/'figures' if p.name == DEFAULT_PROFILE else repo_root()/'runs'/p.name/'figures')
+    root = Path(root) if root else (repo_root()/'figures' if p.name == DEFAULT_PROFILE
+                                    else repo_root()/'runs'/p.name/'figures')
     d = root/experiment if experiment else root
     d.mkdir(parents=True, exist_ok=True)
     return d
@@ -199,10 +218,12 @@ def package_versions(names=VERSIONED) -> dict:
         except PackageNotFoundError: return None
     return {n: v(n) for n in names}
 
+# %% ../nbs/00_core.ipynb
 def git_commit() -> str|None:
     "The repository's HEAD commit (with '+dirty' if the tree has changes), or None outside git."
     try:
-        run = lambda *a: subprocess.run(['git', *a], cwd=repo_root(), capture_output=True, text=True, timeout=10)
+        run = lambda *a: subprocess.run(['git', *a], cwd=repo_root(), capture_output=True, text=True,
+                                        timeout=10)
         c = run('rev-parse', 'HEAD')
         if c.returncode: return None
         dirty = run('status', '--porcelain', '--', 'nbs', 'safetax').stdout.strip()
@@ -211,13 +232,14 @@ def git_commit() -> str|None:
 
 # %% ../nbs/00_core.ipynb
 def update_manifest(out_dir, experiment:str|None=None, run:dict|None=None, **entry) -> dict:
-    "Merge `entry` (profile, models, data, wall_s, ...) into `experiment`'s record in `<out_dir>/manifest.json`; `run` replaces the run record."
+    "Merge `entry` into `experiment`'s record in `<out_dir>/manifest.json`; `run` replaces the run record."
     path = Path(out_dir)/'manifest.json'
     m = json.loads(path.read_text()) if path.exists() else {}
     if experiment: m.setdefault('experiments', {}).setdefault(experiment, {}).update(entry)
     if run: m['run'] = dict(run)  # one run made the figures: no key of an older run survives
     m.update(versions=package_versions(), git_commit=git_commit(),
-             machine={'platform': platform.platform(), 'cpus': os.cpu_count(), 'python': platform.python_version()},
+             machine={'platform': platform.platform(), 'cpus': os.cpu_count(),
+                      'python': platform.python_version()},
              updated=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
     atomic_write(path, json.dumps(m, indent=1, sort_keys=True, default=str) + '\n')
     return m
@@ -228,7 +250,8 @@ def save_table(df, path, index:bool=False, floatfmt:str='.3f') -> Path:
     import pandas as pd
     path = Path(path)
     atomic_write(path.with_suffix('.csv'), df.to_csv(index=index))
-    md = df.apply(lambda c: c.map(lambda v: v.replace('|', '\\|').replace('\n', '<br>') if isinstance(v, str) else v))
+    cell = lambda v: v.replace('|', '\\|').replace('\n', '<br>') if isinstance(v, str) else v
+    md = df.apply(lambda c: c.map(cell))
     fmts = (['g'] if index else []) + [floatfmt if pd.api.types.is_float_dtype(t) else 'g' for t in df.dtypes]
     atomic_write(path.with_suffix('.md'), md.to_markdown(index=index, floatfmt=fmts) + '\n')
     return path.with_suffix('.csv')
