@@ -48,14 +48,15 @@ def ensure_env():
     print(f"environment ready in {time.time() - t:.0f} s", flush=True)
 
 def ensure_docs_env():
-    "Add the docs requirements (Sphinx, MyST-NB, the book theme) to .venv, constrained by the pinned requirements."
+    "Add the docs requirements (Sphinx, MyST-NB, the book theme) to .venv, constrained by the main pins."
     s = settings()
     want = hashlib.sha256((s['docs_requirements'] + s['requirements']).encode()).hexdigest()
     if DOCS_STAMP.exists() and DOCS_STAMP.read_text().split()[0] == want: return
     t = time.time()
     with tempfile.NamedTemporaryFile('w', suffix='.txt', delete=False) as pins:
         pins.write('\n'.join(s['requirements'].split()))   # a pin the docs stack disagrees with fails here
-    try: sh(PY, '-m', 'pip', 'install', '--disable-pip-version-check', '-q', '-c', pins.name, *s['docs_requirements'].split())
+    try: sh(PY, '-m', 'pip', 'install', '--disable-pip-version-check', '-q', '-c', pins.name,
+            *s['docs_requirements'].split())
     finally: os.unlink(pins.name)
     DOCS_STAMP.write_text(f"{want} {time.time() - t:.0f}s\n")
 

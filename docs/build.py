@@ -1,4 +1,4 @@
-"""Build the safetax site from the last run: `python docs/build.py [--profile P] [--out DIR]` (or `tasks.py docs`).
+"""Build the safetax site from the last run: `python3 tasks.py docs [--profile P] [--out DIR]`.
 
 Stages a Sphinx source folder (default `_proc/_docs`) laid out like `nbs/` — the library notebooks, the
 method notes in `methods/`, the *executed* experiment notebooks of `runs/<profile>/` in `experiments/`, a
@@ -84,12 +84,14 @@ def experiment_page(nb:dict, pngs:list) -> dict:
     """An executed notebook as a page: its default `parameters` cell (papermill's injected one follows it) and
     path echoes dropped; if it shows no figure (a run older than inline figures), its PNGs `pngs` appended."""
     injected = any('injected-parameters' in c['metadata'].get('tags', []) for c in nb['cells'])
-    cells = [{**c, 'outputs': [o for o in c['outputs'] if not _is_path_echo(o)]} if c['cell_type'] == 'code' else c
-             for c in nb['cells'] if not (injected and 'parameters' in c['metadata'].get('tags', []))]
+    keep = lambda c: not (injected and 'parameters' in c['metadata'].get('tags', []))
+    cells = [{**c, 'outputs': [o for o in c['outputs'] if not _is_path_echo(o)]} if c['cell_type'] == 'code'
+             else c for c in nb['cells'] if keep(c)]
     if pngs and not has_images(nb):
-        md = ["## Figures of this run", "", "Saved by the cells above (this run predates inline figures).", ""]
+        md = ["## Figures of this run", "", "Saved by the cells above (the run predates inline figures).", ""]
         md += [f"![{Path(p).stem}]({p})" for p in pngs]
-        cells.append({'cell_type': 'markdown', 'metadata': {}, 'source': '\n'.join(md)})
+        cells.append({'cell_type': 'markdown', 'id': 'safetax-run-figures', 'metadata': {},
+                      'source': '\n'.join(md)})
     return {**nb, 'cells': cells}
 
 
@@ -107,10 +109,12 @@ def scoreboard_section(claims) -> list:
     counts = claims.groupby('paper', sort=False).verdict.value_counts().unstack(fill_value=0)
     counts = counts.reindex(columns=CLAIM_VERDICTS, fill_value=0)
     lines = ["## Claims scoreboard", "", f'<p class="scoreboard">{scoreboard(claims, by="paper")}</p>', "",
-             "| paper | " + " | ".join(CLAIM_VERDICTS) + " | claims |", "|---|" + "---|" * (len(CLAIM_VERDICTS) + 1)]
+             "| paper | " + " | ".join(CLAIM_VERDICTS) + " | claims |",
+             "|---|" + "---|" * (len(CLAIM_VERDICTS) + 1)]
     for paper, r in counts.iterrows():
-        lines.append(f"| [{PAPERS.get(paper, paper)}](#claims-{paper}) | " + " | ".join(str(r[v]) for v in CLAIM_VERDICTS)
-                     + f" | {r.sum()} |")
+        name = f"[{PAPERS.get(paper, paper)}](#claims-{paper})"
+        cells = [name, *(str(r[v]) for v in CLAIM_VERDICTS), str(r.sum())]
+        lines.append(f"| {' | '.join(cells)} |")
     return lines + [""]
 
 def claims_section(claims, pages:set) -> list:
@@ -121,7 +125,8 @@ def claims_section(claims, pages:set) -> list:
                 ([f"[the method note](methods/{paper}.md)"] if (NBS/'methods'/f'{paper}.md').exists() else [])
         lines += [f"(claims-{paper})=", f"### {PAPERS.get(paper, paper)}", "",
                   *([f"See {' and '.join(links)}.", ""] if links else []),
-                  "| claim | verdict | effect [95 % CI] | p (Holm) | seeds agreeing |", "|---|---|---|---|---|"]
+                  "| claim | verdict | effect [95 % CI] | p (Holm) | seeds agreeing |",
+                  "|---|---|---|---|---|"]
         for r in t.itertuples():
             ci = f"{_num(r.effect)} [{_num(r.lo)}, {_num(r.hi)}]" if _num(r.effect) else ''
             agree = f"{r.seeds_agree}/{r.seeds}" if str(r.seeds) not in ('', 'nan', '<NA>') else ''
@@ -138,10 +143,11 @@ def run_line(profile:str, figs:Path) -> str:
     "Which run the site shows: profile, commit and time from the run's manifest."
     m = json.loads((figs/'manifest.json').read_text()) if (figs/'manifest.json').exists() else {}
     commit = (m.get('git_commit') or 'unknown commit')[:12]
-    return f"the `{profile}` run at commit `{commit}`, figures written {m.get('updated', 'at an unknown time')}"
+    when = m.get('updated', 'at an unknown time')
+    return f"the `{profile}` run at commit `{commit}`, figures written {when}"
 
 def front_page(profile:str, figs:Path, src:Path, pages:list, libs:list, notes:list) -> str:
-    "The front page: what the project is, the claims scoreboard of the run, one figure, the table of contents."
+    "The front page: what the project is, the run's claims scoreboard, one figure, the table of contents."
     import pandas as pd
     lines = ["# safetax", "",
              "The reproducible companion to three 2026 papers on the *safety tax* of large reasoning models: "
@@ -149,9 +155,9 @@ def front_page(profile:str, figs:Path, src:Path, pages:list, libs:list, notes:li
              f"This site shows {run_line(profile, figs)}: every experiment page is the notebook as that run "
              "executed it, with its tables and figures.", ""]
     if profile == 'smoke':
-        lines += [":::{warning}", "A `smoke` run: a tiny random model and a handful of prompts, so its numbers mean "
-                  "nothing. Build the site of a real run with `python3 tasks.py reproduce` and then "
-                  "`python3 tasks.py docs`.", ":::", ""]
+        lines += [":::{warning}", "A `smoke` run: a tiny random model and a handful of prompts, so its "
+                  "numbers mean nothing. Build the site of a real run with `python3 tasks.py reproduce` and "
+                  "then `python3 tasks.py docs`.", ":::", ""]
     claims = None
     if (figs/'claims.csv').exists():
         claims = pd.read_csv(figs/'claims.csv', dtype={'seeds': 'Int64', 'seeds_agree': 'Int64'})
@@ -183,7 +189,8 @@ def _module_order(p:Path):
 def api_page() -> str:
     "The API reference: autodoc of every exported module's public names (`__all__`)."
     lines = ["# API reference", "",
-             "Generated from the docstrings of the modules that `nbdev_export` writes from the library notebooks.", ""]
+             "Generated from the docstrings of the modules that `nbdev_export` writes from the library "
+             "notebooks.", ""]
     for m in modules():
         lines += [f"## `{m}`", "", "```{eval-rst}", f".. automodule:: {m}", "   :members:", "```", ""]
     return '\n'.join(lines)
@@ -217,22 +224,26 @@ def stage(profile:str, src:Path) -> Path:
 
 def render(src:Path, out:Path, quiet:bool=True) -> Path:
     "Render the staged `src` into `out` with Sphinx; raise BuildError with Sphinx's last lines if it fails."
-    cmd = [sys.executable, '-m', 'sphinx', '-b', 'html', '-c', str(DOCS), '-d', str(src.parent/f'{src.name}.doctrees'),
+    doctrees = src.parent/f'{src.name}.doctrees'
+    cmd = [sys.executable, '-m', 'sphinx', '-b', 'html', '-c', str(DOCS), '-d', str(doctrees),
            *(['-q'] if quiet else []), str(src), str(out)]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.stderr.strip(): print(r.stderr.rstrip(), file=sys.stderr)
     if r.returncode:
-        raise BuildError(f"sphinx-build failed (exit {r.returncode}): {(r.stderr.strip().splitlines() or [''])[-1]}")
+        last = (r.stderr.strip().splitlines() or [''])[-1]
+        raise BuildError(f"sphinx-build failed (exit {r.returncode}): {last}")
     return out/'index.html'
 
 def build(profile:str|None=None, out:Path=ROOT/'_docs', work:Path|None=None) -> Path:
     "Stage and render the site of `profile`'s last run (None: the profile run last) into `out`."
     try: import myst_nb, sphinx_book_theme  # noqa: F401
     except ImportError as e:
-        raise BuildError(f"{e.name} is not installed; build with `python3 tasks.py docs` (it installs the docs "
-                         "requirements of settings.ini)") from None
-    from safetax.core import get_profile
-    profile = get_profile(profile).name if profile else last_profile()
+        raise BuildError(f"{e.name} is not installed; build with `python3 tasks.py docs` (it installs the "
+                         "docs requirements of settings.ini)") from None
+    from safetax.core import PROFILES
+    if profile and profile not in PROFILES:
+        raise BuildError(f"unknown profile '{profile}'; use one of {', '.join(PROFILES)} (e.g. --profile cpu)")
+    profile = profile or last_profile()
     out = Path(out).resolve()
     src = Path(work).resolve() if work else ROOT/'_proc'/out.name
     stage(profile, src)
@@ -244,9 +255,8 @@ def main(argv=None):
     ap.add_argument('--out', default=str(ROOT/'_docs'), help="output folder (default _docs)")
     a = ap.parse_args(argv)
     t = time.perf_counter()
-    from safetax.core import SafetaxError
     try: index = build(a.profile, Path(a.out))
-    except (BuildError, SafetaxError) as e:
+    except BuildError as e:
         print(f"error: {e}", file=sys.stderr); sys.exit(1)
     print(f"site built in {time.perf_counter() - t:.0f} s: {index}  "
           f"(serve it: python3 -m http.server -d {index.parent})")

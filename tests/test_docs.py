@@ -1,8 +1,8 @@
-"""The documentation site, read as a reader would (issue 22): built by `docs/build.py` from a `smoke` run, served
-on 127.0.0.1 and opened page by page in headless Chromium, driven over the DevTools protocol on a pipe (no
-driver package). Every page loads without a console error, with the network outside this machine cut off; each
-experiment page shows its figures (loaded, non-zero size) and each paper's page its claims table. Screenshots
-of the front page and of the DGR page go to `runs/docs/`."""
+"""The documentation site, read as a reader would (issue 22): built by `docs/build.py` from a `smoke` run,
+served on 127.0.0.1 and opened page by page in headless Chromium, driven over the DevTools protocol on a
+pipe (no driver package). Every page loads without a console error, with the network outside this machine
+cut off; each experiment page shows its figures (loaded, non-zero size) and each paper's page its claims
+table. Screenshots of the front page and of the DGR page go to `runs/docs/`."""
 import functools, http.server, json, os, select, shutil, subprocess, sys, threading, time
 from pathlib import Path
 import pytest
@@ -17,7 +17,7 @@ PAGE_TIMEOUT = 30
 
 
 class Chromium:
-    "Headless Chromium on `--remote-debugging-pipe`: JSON messages, NUL-terminated, on fds 3 (in) and 4 (out)."
+    "Headless Chromium on `--remote-debugging-pipe`: NUL-terminated JSON messages on fds 3 (in) and 4 (out)."
 
     def __init__(self, exe:str, profile_dir:Path):
         to_child, self._w = os.pipe()
@@ -27,7 +27,7 @@ class Chromium:
         self.proc = subprocess.Popen(
             [exe, '--headless', '--remote-debugging-pipe', '--no-sandbox', '--disable-gpu', '--no-first-run',
              '--hide-scrollbars', '--mute-audio', f'--user-data-dir={profile_dir}',
-             '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],  # offline: only this machine answers
+             '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],  # offline: only 127.0.0.1 answers
             preexec_fn=fds, pass_fds=(3, 4), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(to_child); os.close(from_child)
         self._buf, self._id, self.events = b'', 0, []
@@ -111,11 +111,12 @@ IMAGES_SETTLED = """Promise.all([...document.images].map(i => i.complete ? 0 :
 ARTICLE_IMAGES = """[...document.querySelectorAll('article img')].map(i =>
     ({src: i.getAttribute('src'), complete: i.complete, width: i.naturalWidth, height: i.naturalHeight}))"""
 TABLE_HEADERS = """[...document.querySelectorAll('article table')].map(t =>
-    ({head: [...t.querySelectorAll('th')].map(h => h.textContent.trim()), rows: t.querySelectorAll('tbody tr').length}))"""
+    ({head: [...t.querySelectorAll('th')].map(h => h.textContent.trim()),
+      rows: t.querySelectorAll('tbody tr').length}))"""
 
 
 def console_errors(events:list) -> list:
-    "Errors among DevTools events: uncaught exceptions, console.error, failed loads and other error log entries."
+    "Errors among DevTools events: uncaught exceptions, console.error, failed loads, other error log entries."
     out = []
     for e in events:
         m, p = e.get('method'), e.get('params', {})
@@ -129,7 +130,7 @@ def console_errors(events:list) -> list:
 
 def chromium() -> str:
     exe = shutil.which('chromium') or shutil.which('chromium-browser')
-    if not exe: pytest.fail("no chromium on the PATH; `python3 tasks.py test` installs Debian's chromium package")
+    if not exe: pytest.fail("no chromium on the PATH; `python3 tasks.py test` installs Debian's chromium")
     return exe
 
 
@@ -166,7 +167,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 def _pages(out:Path) -> list:
     "Every HTML page of the site, relative to its root."
-    return sorted(str(p.relative_to(out)) for p in out.rglob('*.html') if not p.relative_to(out).parts[0].startswith('_'))
+    rel = [p.relative_to(out) for p in out.rglob('*.html')]
+    return sorted(str(p) for p in rel if not p.parts[0].startswith('_'))
 
 
 def test_no_run_yet_is_one_line(tmp_path):
