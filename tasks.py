@@ -67,9 +67,10 @@ def ensure_chromium():
         sys.exit("error: the browser test needs chromium; install it (as root: apt-get install -y chromium)")
     env = {**os.environ, 'DEBIAN_FRONTEND': 'noninteractive'}
     apt = ['apt-get', '-q', '-y', '-o', 'Dpkg::Use-Pty=0']
-    if subprocess.run([*apt, 'install', '--no-install-recommends', 'chromium'], env=env).returncode:
+    pkgs = ['install', '--no-install-recommends', 'chromium', 'fonts-liberation']  # fonts: readable screenshots
+    if subprocess.run([*apt, *pkgs], env=env).returncode:
         sh(*apt, 'update', env=env)   # a fresh machine may have no package lists yet
-        sh(*apt, 'install', '--no-install-recommends', 'chromium', env=env)
+        sh(*apt, *pkgs, env=env)
 
 def reproduce(args):
     ensure_env()
