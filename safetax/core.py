@@ -256,8 +256,22 @@ def save_table(df, path, index:bool=False, floatfmt:str='.3f') -> Path:
     atomic_write(path.with_suffix('.md'), md.to_markdown(index=index, floatfmt=fmts) + '\n')
     return path.with_suffix('.csv')
 
-def save_figure(fig, path, dpi:int=120) -> Path:
-    "Write matplotlib `fig` as `<path>.png` (atomically); return the path."
+# %% ../nbs/00_core.ipynb
+def _in_kernel() -> bool:
+    "True inside a Jupyter kernel (papermill, JupyterLab): there a display lands in the notebook's outputs."
+    try: from IPython import get_ipython
+    except ImportError: return False
+    shell = get_ipython()
+    return shell is not None and 'IPKernelApp' in getattr(shell, 'config', {})
+
+def save_figure(fig, path, dpi:int=120, show:bool|None=None) -> Path:
+    """Write matplotlib `fig` as `<path>.png` (atomically), display it if `show` (None: in a notebook);
+    return the path."""
     import io
     buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=dpi, bbox_inches='tight')
-    return atomic_write(Path(path).with_suffix('.png'), buf.getvalue())
+    path = atomic_write(Path(path).with_suffix('.png'), buf.getvalue())
+    # executed notebooks (and the site built from them) show the figure
+    if show or (show is None and _in_kernel()):
+        from IPython.display import Image, display
+        display(Image(data=buf.getvalue(), format='png'))
+    return path
