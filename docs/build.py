@@ -242,7 +242,8 @@ def build(profile:str|None=None, out:Path=ROOT/'_docs', work:Path|None=None) -> 
                          "docs requirements of settings.ini)") from None
     from safetax.core import PROFILES
     if profile and profile not in PROFILES:
-        raise BuildError(f"unknown profile '{profile}'; use one of {', '.join(PROFILES)} (e.g. --profile cpu)")
+        raise BuildError(f"unknown profile '{profile}'; use one of {', '.join(PROFILES)} "
+                         "(e.g. --profile cpu)")
     profile = profile or last_profile()
     out = Path(out).resolve()
     src = Path(work).resolve() if work else ROOT/'_proc'/out.name
