@@ -223,7 +223,7 @@ def stage(profile:str, src:Path) -> Path:
     return src
 
 def render(src:Path, out:Path, quiet:bool=True) -> Path:
-    "Render the staged `src` into `out` with Sphinx; raise BuildError with Sphinx's last lines if it fails."
+    "Render the staged `src` into `out` with Sphinx; raise BuildError with Sphinx's last line if it fails."
     doctrees = src.parent/f'{src.name}.doctrees'
     cmd = [sys.executable, '-m', 'sphinx', '-b', 'html', '-c', str(DOCS), '-d', str(doctrees),
            *(['-q'] if quiet else []), str(src), str(out)]
@@ -242,12 +242,16 @@ def build(profile:str|None=None, out:Path=ROOT/'_docs', work:Path|None=None) -> 
                          "docs requirements of settings.ini)") from None
     from safetax.core import PROFILES
     if profile and profile not in PROFILES:
-        raise BuildError(f"unknown profile '{profile}'; use one of {', '.join(PROFILES)} (e.g. --profile cpu)")
+        raise BuildError(f"unknown profile '{profile}'; use one of {', '.join(PROFILES)} "
+                         "(e.g. --profile cpu)")
     profile = profile or last_profile()
     out = Path(out).resolve()
-    src = Path(work).resolve() if work else ROOT/'_proc'/out.name
+    src = Path(work).resolve() if work else out.parent/'_proc'/out.name
     stage(profile, src)
-    return render(src, out)
+    html = src.parent/f'{out.name}.html'   # MyST-NB writes beside its output folder: keep that inside _proc/
+    render(src, html)
+    shutil.rmtree(out, ignore_errors=True); shutil.copytree(html, out)
+    return out/'index.html'
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog='python3 tasks.py docs', description=__doc__.splitlines()[0])
