@@ -58,6 +58,13 @@ CADA_SIZES = {
                        grpo=GRPOSettings(r=64, alpha=128, lr=1e-6, max_steps=500, batch_size=64,
                                          num_generations=8, max_completion_length=2048, beta=0.001,
                                          use_vllm=True)),
+    'paper-dry': CadaSizes(n_eval=None, n_attack=2, n_reasoning=None, eval_tokens=8, reasoning_tokens=8,
+                           thought=ThoughtConfig(k=6, ref_tokens=4), n_harmful=None, n_benign=2, n_xstest=0,
+                           n_samples=1, chain_tokens=8,
+                           sft=TrainConfig(r=64, alpha=128, lr=1e-4, max_steps=1, batch_size=4,
+                                           max_length=64),
+                           grpo=GRPOSettings(r=64, alpha=128, lr=1e-6, max_steps=1, batch_size=4,
+                                             num_generations=2, max_completion_length=8, beta=0.001)),
 }
 
 def cada_sizes(profile:str|Profile) -> CadaSizes:

@@ -145,6 +145,11 @@ PROFILES = {p.name: p for p in [
     Profile('paper', model='Qwen/Qwen3-8B', device='cuda', backend='vllm', data_source='hub',
             batch_size=64, max_new_tokens=1024, n_prompts=None, n_card=8,
             eval_reasoning='math500', n_reasoning=500, reasoning_tokens=4096, train_seeds=3),
+    # paper-dry: the paper profile's path (its hub ids, hub data sets, sizes' shape) on CPU, backend hf,
+    # every hub id served by a mirror ($SAFETAX_HUB_MIRROR) of tiny models and data: a test, not a result
+    Profile('paper-dry', model='Qwen/Qwen3-8B', data_source='hub', batch_size=4, max_new_tokens=8,
+            n_prompts=4, n_card=2, eval_reasoning='math500', n_reasoning=4, reasoning_tokens=8,
+            train_seeds=2),
 ]}
 DEFAULT_PROFILE = 'cpu'
 

@@ -52,6 +52,10 @@ SELFGUARD_SIZES = {
                             sweep_reasoning_tokens=4096, margin=0.10, n_general=100, sft_n=None,
                             sft=TrainConfig(method='full', lr=1e-5, epochs=5, batch_size=8, grad_accum=16,
                                             max_length=8192)),
+    'paper-dry': SelfGuardSizes(n_vector=None, layers=(2,), strengths=(0.5, 1.6), n_sweep=4, sweep_tokens=8,
+                                n_sweep_reasoning=2, sweep_reasoning_tokens=8, margin=0.10, n_general=4,
+                                sft_n=None, sft=TrainConfig(method='full', lr=1e-5, max_steps=1, batch_size=4,
+                                                            max_length=512)),
 }
 
 def selfguard_sizes(profile:str|Profile) -> SelfGuardSizes:
