@@ -257,15 +257,15 @@ def chain_failure(kind:str, setting:str, reference:str, verdict:str, completion:
     return None
 
 # %% ../nbs/11_cada.ipynb
-def training_mix(profile:str|Profile, n_harmful:int, n_benign:int, n_xstest:int,
+def training_mix(profile:str|Profile, n_harmful:int|None, n_benign:int, n_xstest:int,
                  seed:int|None=None) -> pd.DataFrame:
     "Training prompts `prompt, kind, source`: harmful (held out), Alpaca, and XSTest safe ones not evaluated."
     P = get_profile(profile); seed = P.seed if seed is None else seed
-    h = training_prompts(n_harmful, seed)
+    h = training_prompts(n_harmful, seed, source=P.data_source)
     b = load_prompts('alpaca', n=n_benign, seed=seed, source=P.data_source)
     xs = disjoint(load_prompts('xstest', label='safe', source=P.data_source),
                   eval_sets(P, ['over_refusal'])['over_refusal'])
-    x = sample(xs, n_xstest, seed) if n_xstest else xs.iloc[:0]
+    x = sample(xs, n_xstest, seed, 'XSTest safe minus the evaluated prompts') if n_xstest else xs.iloc[:0]
     parts = [h.assign(kind='harmful'), b.assign(kind='benign'), x.assign(kind='xstest')]
     return (pd.concat([d[['prompt', 'kind', 'source']] for d in parts], ignore_index=True)
             .sample(frac=1, random_state=seed).reset_index(drop=True))

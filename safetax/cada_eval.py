@@ -27,7 +27,7 @@ class CadaSizes:
     eval_tokens: int = 64       # answer budget on safety prompts
     reasoning_tokens: int = 96  # answer budget on reasoning problems
     thought: ThoughtConfig = ThoughtConfig()
-    n_harmful: int = 32         # training prompts: harmful, Alpaca, XSTest safe
+    n_harmful: int|None = 32    # training prompts: harmful (None: all held out), Alpaca, XSTest safe
     n_benign: int = 16
     n_xstest: int = 16
     n_samples: int = 2          # sampled chains per training prompt
@@ -49,13 +49,22 @@ CADA_SIZES = {
                      n_samples=2, chain_tokens=48,
                      grpo=GRPOSettings(max_steps=12, batch_size=8, num_generations=4,
                                        max_completion_length=64, lr=5e-4)),
+    # paper: every harmful training prompt there is (AdvBench + JailbreakBench minus the evaluation sets);
+    # no XSTest safe prompt is left for training when all 250 are evaluated (n_eval=None)
     'paper': CadaSizes(n_eval=None, n_attack=100, n_reasoning=None, eval_tokens=1024, reasoning_tokens=4096,
-                       thought=ThoughtConfig(k=6, ref_tokens=128), n_harmful=2000, n_benign=1000,
-                       n_xstest=150, n_samples=4, chain_tokens=1024,
+                       thought=ThoughtConfig(k=6, ref_tokens=128), n_harmful=None, n_benign=1000,
+                       n_xstest=0, n_samples=4, chain_tokens=1024,
                        sft=TrainConfig(r=64, alpha=128, lr=1e-4, epochs=2, batch_size=16, max_length=4096),
                        grpo=GRPOSettings(r=64, alpha=128, lr=1e-6, max_steps=500, batch_size=64,
                                          num_generations=8, max_completion_length=2048, beta=0.001,
                                          use_vllm=True)),
+    'paper-dry': CadaSizes(n_eval=None, n_attack=2, n_reasoning=None, eval_tokens=8, reasoning_tokens=8,
+                           thought=ThoughtConfig(k=6, ref_tokens=4), n_harmful=None, n_benign=2, n_xstest=0,
+                           n_samples=1, chain_tokens=8,
+                           sft=TrainConfig(r=64, alpha=128, lr=1e-4, max_steps=1, batch_size=4,
+                                           max_length=64),
+                           grpo=GRPOSettings(r=64, alpha=128, lr=1e-6, max_steps=1, batch_size=4,
+                                             num_generations=2, max_completion_length=8, beta=0.001)),
 }
 
 def cada_sizes(profile:str|Profile) -> CadaSizes:

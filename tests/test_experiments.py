@@ -13,7 +13,7 @@ def test_experiment_smoke(name, figures_tmp, tmp_path):
     man = json.loads((figures_tmp/'manifest.json').read_text())
     assert man['experiments'][name]['profile'] == 'smoke' and man['versions']['torch']
 
-@pytest.mark.parametrize('value,msg', [('fast', "unknown profile 'fast'; use one of smoke, cpu, paper"),
+@pytest.mark.parametrize('value,msg', [('fast', "unknown profile 'fast'; use one of smoke, cpu, paper, paper-dry"),
                                        (3, "parameter profile=3 is a int; pass a str")])
 def test_bad_profile_parameter(value, msg, figures_tmp, tmp_path):
     with pytest.raises(pm.PapermillExecutionError) as e:
@@ -24,7 +24,7 @@ def test_bad_profile_parameter(value, msg, figures_tmp, tmp_path):
 def test_reproduce_cli_one_line_error():
     r = subprocess.run([sys.executable, '-m', 'safetax.reproduce', '--profile', 'huge'], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 1
-    assert r.stderr.strip().splitlines() == ["error: unknown profile 'huge'; use one of smoke, cpu, paper (e.g. -p profile cpu)"]
+    assert r.stderr.strip().splitlines() == ["error: unknown profile 'huge'; use one of smoke, cpu, paper, paper-dry (e.g. -p profile cpu)"]
 
 def test_paper_profile_offline_fails_at_once(monkeypatch):
     monkeypatch.setenv('HF_HUB_OFFLINE', '1')

@@ -35,6 +35,7 @@ def test_readme_has_the_two_commands():
     (lambda: load_reasoning('gsm8k', n=0), "n=0 asks for an empty sample"),
     (lambda: load_reasoning('gsm8k', n='ten'), "pass a int"),
     (lambda: load_model('gpt-9'), "unknown model 'gpt-9'"),
+    (lambda: load_prompts('jailbreakbench', n=101), "n=101 asks for more rows than set 'jailbreakbench' holds (100)"),
 ])
 def test_bad_input_is_one_line(call, msg):
     with pytest.raises(SafetaxError) as e: call()
