@@ -81,7 +81,7 @@ def cost_seconds(vs:dict, table:pd.DataFrame, tokens_per_s:float) -> dict:
     "Per variant: training seconds (train stats), inference seconds (tokens / `tokens_per_s`), their total."
     if not tokens_per_s > 0:
         raise SafetaxError(f"tokens_per_s={tokens_per_s} must be positive; measure it with "
-                           f"safetax.generate.throughput")
+                           f"safetax.speed.throughput")
     gen = table.set_index('model').gen_tokens
     return {k: {'train_s': round(s, 1), 'infer_s': round(gen[k] / tokens_per_s, 1),
                 'total_s': round(s + gen[k] / tokens_per_s, 1)}
