@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 
 # %% auto 0
-__all__ = ['PROFILES', 'DEFAULT_PROFILE', 'HUB_HOST', 'VERSIONED', 'SafetaxError', 'check_param', 'repo_root', 'data_dir',
-           'temp_cache', 'cache_dir', 'hash_obj', 'atomic_write', 'sha256_file', 'Profile', 'get_profile',
-           'profile_sizes', 'hub_reachable', 'hub_mirror', 'require_hub', 'seed_everything', 'figures_dir',
-           'package_versions', 'git_commit', 'update_manifest', 'save_table', 'save_figure']
+__all__ = ['PROFILES', 'DEFAULT_PROFILE', 'PAPER_DECODING', 'HUB_HOST', 'VERSIONED', 'SafetaxError', 'check_param', 'repo_root',
+           'data_dir', 'temp_cache', 'cache_dir', 'hash_obj', 'atomic_write', 'sha256_file', 'Profile', 'get_profile',
+           'profile_sizes', 'experiment_profile', 'hub_reachable', 'hub_mirror', 'require_hub', 'seed_everything',
+           'figures_dir', 'package_versions', 'git_commit', 'update_manifest', 'save_table', 'save_figure']
 
 # %% ../nbs/00_core.ipynb
 class SafetaxError(ValueError):
@@ -123,6 +123,10 @@ class Profile:
     seed: int = 0
     vllm_memory: float = 0.5   # share of GPU memory vLLM's engine may take (the rest: HF models, training)
     vllm_max_lora_rank: int = 64  # largest LoRA rank vLLM serves (fine-tuned variants as LoRA requests)
+    temperature: float = 0.0   # sampling temperature of evaluations (0: greedy); see `experiment_profile`
+    top_p: float = 1.0         # nucleus sampling of evaluations (with temperature > 0)
+    paper_decoding: str = ''   # '' keep the profile's decoding; 'full' each paper's (PAPER_DECODING);
+                               # 'sampling' the papers' sampling, the profile's own token budgets
 
     def check(self) -> 'Profile':
         "Fail at once, with the fix, if this profile cannot run here (e.g. `paper` offline)."
@@ -144,12 +148,13 @@ PROFILES = {p.name: p for p in [
             lrm_arith=360, lrm_general=120, lrm_epochs=1, train_seeds=3),
     Profile('paper', model='Qwen/Qwen3-8B', device='cuda', backend='vllm', data_source='hub',
             batch_size=64, max_new_tokens=1024, n_prompts=None, n_card=8,
-            eval_reasoning='math500', n_reasoning=500, reasoning_tokens=4096, train_seeds=3),
+            eval_reasoning='math500', n_reasoning=500, reasoning_tokens=4096, train_seeds=3,
+            paper_decoding='full'),
     # paper-dry: the paper profile's path (its hub ids, hub data sets, sizes' shape) on CPU, backend hf,
     # every hub id served by a mirror ($SAFETAX_HUB_MIRROR) of tiny models and data: a test, not a result
     Profile('paper-dry', model='Qwen/Qwen3-8B', data_source='hub', batch_size=4, max_new_tokens=8,
             n_prompts=4, n_card=2, eval_reasoning='math500', n_reasoning=4, reasoning_tokens=8,
-            train_seeds=2),
+            train_seeds=2, paper_decoding='sampling'),
 ]}
 DEFAULT_PROFILE = 'cpu'
 
@@ -175,6 +180,22 @@ def profile_sizes(registry:dict, profile:str|Profile, what:str):
     if name not in registry:
         raise SafetaxError(f"no {what} sizes for profile '{name}'; add an entry for it to {what}")
     return registry[name]
+
+# %% ../nbs/00_core.ipynb
+PAPER_DECODING = {
+    'dgr': dict(temperature=0.0, top_p=1.0, max_new_tokens=1024),
+    'cada': dict(temperature=0.0, top_p=1.0, max_new_tokens=1024),
+    'selfguard': dict(temperature=0.6, top_p=0.95, max_new_tokens=4096, reasoning_tokens=32768),
+}
+
+def experiment_profile(profile:str|Profile, paper:str) -> Profile:
+    "`profile` with `paper`'s evaluation decoding (`PAPER_DECODING`) if the profile follows the papers."
+    check_param('paper', paper, str, list(PAPER_DECODING))
+    P = get_profile(profile)
+    if not P.paper_decoding: return P
+    d = PAPER_DECODING[paper]
+    if P.paper_decoding == 'sampling': d = {k: v for k, v in d.items() if not k.endswith('tokens')}
+    return get_profile(P, **d)
 
 # %% ../nbs/00_core.ipynb
 HUB_HOST = 'huggingface.co'

@@ -8,12 +8,13 @@ import re
 import numpy as np, pandas as pd
 from .core import SafetaxError, get_profile, Profile, check_param
 from .data import load_prompts, load_reasoning
-from .generate import GenConfig, generate, split_thinking
+from .generate import generate, split_thinking, GenConfig
 from .judges import RefusalJudge, is_refusal
 
 # %% auto 0
 __all__ = ['METRICS', 'HIT', 'METRIC_TITLES', 'evaluate', 'rate_ci', 'refusal_outcomes', 'asr', 'refusal_rate', 'extract_answer',
-           'is_correct', 'reasoning_accuracy', 'score', 'rate_row', 'eval_sets', 'plot_metrics', 'plot_bars', 'fmt_ci']
+           'is_correct', 'reasoning_accuracy', 'score', 'rate_row', 'gen_config', 'eval_sets', 'plot_metrics',
+           'plot_bars', 'fmt_ci']
 
 # %% ../nbs/05_metrics.ipynb
 METRICS = ('asr', 'over_refusal', 'unsafe_compliance', 'reasoning')
@@ -24,8 +25,8 @@ def evaluate(model, tok, profile:str|Profile='cpu', name:str='model', judge=None
     as a tidy DataFrame."""
     P = get_profile(profile); check_param('name', name, str)
     sets = eval_sets(P, metrics)
-    gen = lambda prompts, n_tok: generate(model, tok, prompts, GenConfig(max_new_tokens=n_tok, system=system),
-                                          P, cache_extra=cache_extra, desc=name, transform=transform)
+    gen = lambda prompts, n_tok: generate(model, tok, prompts, gen_config(P, n_tok, system), P,
+                                          cache_extra=cache_extra, desc=name, transform=transform)
     safety = {m: df for m, df in sets.items() if m != 'reasoning'}
     rows, per, start = [], [], 0
     # one generate call for all refusal sets: a backend that refills its batch keeps it full across them
@@ -136,6 +137,14 @@ def score(metric:str, completions, references=None, judge=None) -> pd.DataFrame:
 def rate_row(scored:pd.DataFrame, **key) -> dict:
     "`key` + the hit rate with its Wilson interval (`rate, lo, hi, n`) + the share with no answer."
     return {**key, **rate_ci(scored.hit), 'no_answer': float((~scored.answered.astype(bool)).mean())}
+
+# %% ../nbs/05_metrics.ipynb
+def gen_config(profile:str|Profile|None, max_new_tokens:int, system:str|None=None) -> GenConfig:
+    "The `GenConfig` of an evaluation under `profile`: greedy, or sampling at its temperature and top-p."
+    P = get_profile(profile) if profile is not None else None
+    if P is None or not P.temperature: return GenConfig(max_new_tokens=max_new_tokens, system=system)
+    return GenConfig(max_new_tokens=max_new_tokens, do_sample=True, temperature=P.temperature, top_p=P.top_p,
+                     seed=P.seed, system=system)
 
 # %% ../nbs/05_metrics.ipynb
 def eval_sets(profile:str|Profile='cpu', metrics=METRICS) -> dict:

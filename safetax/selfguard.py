@@ -15,7 +15,7 @@ from .data import load_prompts, load_sft, disjoint, sample
 from .generate import (GenConfig, generate, format_chat, with_dtype, to_messages, split_thinking,
                               run_settings)
 from .judges import normalise
-from .metrics import rate_ci, evaluate
+from .metrics import rate_ci, evaluate, gen_config
 
 # %% auto 0
 __all__ = ['REMINDER_SYSTEM', 'REMINDER_SUFFIX', 'EVAL_SETS', 'CONFIG_FILE', 'VECTORS_FILE', 'AWARE_TEMPLATE', 'Reminder',
@@ -351,6 +351,6 @@ def awareness(guard:SelfGuard, model, tok, prompts, max_new_tokens:int=64, profi
     "Ask `model` under `guard` whether each prompt is harmful: `prompt, answer, aware` (None: no verdict)."
     prompts = list(prompts)
     g = guard.generate(model, tok, awareness_prompts(prompts, template),
-                       GenConfig(max_new_tokens=max_new_tokens), profile, desc='awareness')
+                       gen_config(profile, max_new_tokens), profile, desc='awareness')
     return pd.DataFrame({'prompt': prompts, 'answer': g.answer.values,
                          'aware': [parse_harmful(c) for c in g.completion]})

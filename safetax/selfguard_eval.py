@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np, pandas as pd
 from .core import SafetaxError, get_profile, Profile, profile_sizes
 from .data import load_prompts, load_reasoning, disjoint, sample
-from .generate import GenConfig, format_chat
-from .metrics import eval_sets, score, rate_row
+from .generate import format_chat
+from .metrics import eval_sets, score, rate_row, gen_config
 from .claims import claim, claims_table, paired_effect, rate_effect, outcome_matrix
 from .train import TrainConfig
 from .selfguard import star1_examples, vector_prompts, SelfGuard
@@ -113,7 +113,7 @@ def sweep(guard:SelfGuard, model, tok, harmful, safe, layers, strengths, max_new
                for l in layers for s in strengths]
     rows, per, everything = [], [], []
     for method, g, l, s in points:
-        gen = lambda qs, n, what: list(g.generate(model, tok, list(qs), GenConfig(max_new_tokens=n), profile,
+        gen = lambda qs, n, what: list(g.generate(model, tok, list(qs), gen_config(profile, n), profile,
                                                   desc=f'{method} {l} {s}{what}').completion)
         c = gen(list(harmful) + list(safe), max_new_tokens, '')
         comps = {'asr': c[:len(harmful)], 'over_refusal': c[len(harmful):]}
@@ -147,7 +147,7 @@ def asr_table(guard:SelfGuard, model, tok, prompts:pd.DataFrame, max_new_tokens:
               profile:str|Profile|None=None, judge=None, details:bool=False):
     """ASR (Wilson CI) of `model` under `guard` on harmful `prompts` (`prompt, source`) per source, and the
     share with no answer; `details=True`: also the per-prompt `set, prompt, completion, outcome, hit`."""
-    g = guard.generate(model, tok, list(prompts.prompt), GenConfig(max_new_tokens=max_new_tokens), profile,
+    g = guard.generate(model, tok, list(prompts.prompt), gen_config(profile, max_new_tokens), profile,
                        desc='asr')
     s = score('asr', g.completion, judge=judge)
     per = pd.DataFrame({'set': prompts.source.values, 'prompt': list(prompts.prompt),

@@ -80,3 +80,20 @@ def test_self_reminder_and_self_guard_share_a_backend(fake_vllm):
         for arm in (g.with_(reminder=None, strength=0.0), g.with_(strength=0.0), g):
             arm.generate(m, tok, ['Say hi.'], GenConfig(max_new_tokens=2), P, progress=False)
     assert not [c for c in fake_vllm.CALLS if c['call'] == 'generate']   # all three on hf, none on vLLM
+
+def test_each_paper_evaluates_with_its_own_decoding(fake_vllm):
+    "On a profile that follows the papers, Self-Guard's evaluation samples (0.6, 0.95) and DGR's is greedy."
+    from safetax.core import temp_cache, get_profile, experiment_profile
+    from safetax.models import load_model
+    from safetax.metrics import evaluate
+    follows = get_profile('smoke', backend='vllm', paper_decoding='sampling')
+    seen = {}
+    with temp_cache():
+        m, tok = load_model('tiny-random')
+        for paper in ('selfguard', 'dgr'):
+            n = len(fake_vllm.CALLS)
+            evaluate(m, tok, experiment_profile(follows, paper), metrics=('asr',))
+            seen[paper] = [c['sampling'] for c in fake_vllm.CALLS[n:] if c['call'] == 'generate']
+    assert seen['selfguard'] and all(s['temperature'] == 0.6 and s['top_p'] == 0.95 for s in seen['selfguard'])
+    assert seen['dgr'] and all(s['temperature'] == 0.0 for s in seen['dgr']), seen
+    assert experiment_profile('cpu', 'selfguard') == get_profile('cpu')    # cpu: greedy, unchanged
