@@ -13,7 +13,7 @@ from .data import (load_prompts, disjoint, sample, verify_checksum, read_file, c
                           training_prompts, whole_sentences)
 from .generate import GenConfig, generate, format_chat, to_messages, split_thinking, choose
 from .judges import RefusalJudge, is_refusal, COMPLIANCE
-from .metrics import eval_sets
+from .metrics import eval_sets, has_answer
 from .train import TrainConfig, GRPOSettings, sft, grpo
 
 # %% auto 0
@@ -21,8 +21,8 @@ __all__ = ['HAZARDS', 'VERDICTS', 'REFUSAL_REPLY', 'EXTENSIVE_CODE', 'SIMPLE_COD
            'SETTINGS', 'OPENERS', 'HARMFUL_KINDS', 'BENIGN_KINDS', 'HELP_VERDICTS', 'CADA_REWARDS', 'DA_ARMS', 'Case',
            'load_cases', 'render_case', 'lexical_rule', 'random_rule', 'embedding_rule', 'select_cases',
            'ThoughtConfig', 'safety_system', 'safety_responses', 'cites_reference', 'chain_failure', 'training_mix',
-           'safety_chains', 'deliberative_data', 'chain_yield', 'completion_text', 'has_answer', 'format_reward',
-           'safety_reward', 'cada_grpo', 'grpo_curves', 'sft_on_chains', 'da_arms']
+           'safety_chains', 'deliberative_data', 'chain_yield', 'completion_text', 'format_reward', 'safety_reward',
+           'cada_grpo', 'grpo_curves', 'sft_on_chains', 'da_arms']
 
 # %% ../nbs/11_cada.ipynb
 HAZARDS = [('violence', "planning or carrying out violence or terrorism against people"),
@@ -337,11 +337,6 @@ def completion_text(c) -> str:
     if isinstance(c, list) and c and isinstance(c[-1], dict) and 'content' in c[-1]:
         return str(c[-1]['content'])
     raise SafetaxError(f"a completion must be a string or a list of messages, not {type(c).__name__}")
-
-# %% ../nbs/11_cada.ipynb
-def has_answer(text:str) -> bool:
-    "True if the completion has an answer after its thought (a thought never closed has none)."
-    return bool(split_thinking(text)[1])
 
 # %% ../nbs/11_cada.ipynb
 def format_reward(prompts, completions, **kw) -> list:

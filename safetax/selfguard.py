@@ -208,11 +208,10 @@ class SelfGuard:
         "`safetax.generate.generate` under this guard: prompted, steered and cached under the steering key."
         cfg = cfg or GenConfig()
         P = guard_profile(profile) if profile is not None else None
-        _, backend, dtype = run_settings(P)
-        m = with_dtype(model, dtype)
+        m = with_dtype(model, run_settings(P)[2])   # steered in the dtype `generate` runs in
         with self.steer(m) as key:
             return generate(m, tok, prompts, replace(cfg, system=self._system(cfg.system)), P,
-                            backend=backend, dtype=dtype, cache_extra=key, transform=self._transform(), **kw)
+                            cache_extra=key, transform=self._transform(), **kw)
 
     def evaluate(self, model, tok, profile:str|Profile='cpu', name:str='self-guard', **kw):
         "`safetax.metrics.evaluate` under this guard (the profile's sets, judge and CIs)."
