@@ -118,6 +118,8 @@ class Profile:
     reasoning_tokens: int = 128  # generation length for reasoning problems
     lrm_arith: int = 0         # tiny-LRM warm-up: arithmetic traces (0: none, the model is already an LRM)
     lrm_general: int = 0       # tiny-LRM warm-up: general instructions answered by the base model
+    lrm_harmful: int = 0       # tiny-LRM warm-up: harmful training prompts (some refused, see `train`)
+    lrm_aware: int = 0         # tiny-LRM warm-up: harmfulness questions answered (half harmful prompts)
     lrm_epochs: float = 1.0    # tiny-LRM warm-up epochs
     train_seeds: int = 1     # training seeds of every trained variant behind a claim (the target stays fixed)
     seed: int = 0
@@ -142,10 +144,11 @@ class Profile:
 # %% ../nbs/00_core.ipynb
 PROFILES = {p.name: p for p in [
     Profile('smoke', model='tiny-random', batch_size=4, max_new_tokens=8, n_prompts=4, n_card=2,
-            n_reasoning=4, reasoning_tokens=8, lrm_arith=8, lrm_general=4, lrm_epochs=1, train_seeds=2),
+            n_reasoning=4, reasoning_tokens=8, lrm_arith=8, lrm_general=4, lrm_harmful=8, lrm_aware=4,
+            lrm_epochs=1, train_seeds=2),
     Profile('cpu', model='smollm2-135m', backend='compact', gen_dtype='bfloat16', batch_size=48,
-            max_new_tokens=96, n_prompts=48, n_card=4, n_reasoning=64, reasoning_tokens=128,
-            lrm_arith=360, lrm_general=120, lrm_epochs=1, train_seeds=3),
+            max_new_tokens=96, n_prompts=100, n_card=4, n_reasoning=256, reasoning_tokens=128,
+            lrm_arith=720, lrm_general=160, lrm_harmful=240, lrm_aware=160, lrm_epochs=1, train_seeds=3),
     Profile('paper', model='Qwen/Qwen3-8B', device='cuda', backend='vllm', data_source='hub',
             batch_size=64, max_new_tokens=1024, n_prompts=None, n_card=8,
             eval_reasoning='math500', n_reasoning=500, reasoning_tokens=4096, train_seeds=3,

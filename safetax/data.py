@@ -11,11 +11,11 @@ import pandas as pd
 from .core import SafetaxError, data_dir, sha256_file, check_param, require_hub, hub_mirror
 
 # %% auto 0
-__all__ = ['SETS', 'TIDY', 'ARITH_TRAIN_POOL', 'EVAL_HARMFUL', 'JAILBREAKS', 'DataSpec', 'set_names', 'expected_checksums',
-           'verify_checksum', 'loaded_checksums', 'read_file', 'check_columns', 'sample', 'split', 'disjoint',
-           'get_spec', 'load_hub_dataset', 'load_set', 'load_prompts', 'load_reasoning', 'load_sft', 'load_calibration',
-           'arithmetic_problems', 'load_arith', 'training_prompts', 'whole_sentences', 'apply_attack',
-           'attacked_prompts']
+__all__ = ['SETS', 'TIDY', 'ARITH_TRAIN_POOL', 'ARITH_TEST_MAX', 'EVAL_HARMFUL', 'JAILBREAKS', 'DataSpec', 'set_names',
+           'expected_checksums', 'verify_checksum', 'loaded_checksums', 'read_file', 'check_columns', 'sample', 'split',
+           'disjoint', 'get_spec', 'load_hub_dataset', 'load_set', 'load_prompts', 'load_reasoning', 'load_sft',
+           'load_calibration', 'arithmetic_problems', 'load_arith', 'training_prompts', 'whole_sentences',
+           'apply_attack', 'attacked_prompts']
 
 # %% ../nbs/01_data.ipynb
 @dataclass(frozen=True)
@@ -304,15 +304,23 @@ def arithmetic_problems(n:int, seed:int=0, steps:tuple=(2, 4)) -> pd.DataFrame:
     return pd.DataFrame([_problem(rng, rng.randint(*steps)) for _ in range(n)])
 
 # %% ../nbs/01_data.ipynb
-ARITH_TRAIN_POOL = 5000
+ARITH_TRAIN_POOL, ARITH_TEST_MAX = 5000, 1000
 
 def load_arith(split:str='test', n:int|None=None, seed:int=0) -> pd.DataFrame:
-    "The synthetic `arith` set: `train` problems, or `test` problems disjoint from the training pool."
-    check_param('split', split, str, ['train', 'test'])
+    """The synthetic `arith` set: `train` problems; `test` problems disjoint from the training pool; `dev`
+    problems disjoint from both (for choosing settings without looking at the test problems)."""
+    check_param('split', split, str, ['train', 'dev', 'test'])
     train = arithmetic_problems(ARITH_TRAIN_POOL, seed=12345)
     if split == 'train': df = train
-    else: df = disjoint(arithmetic_problems(2 * (n or 500) + 100, seed=67890), train,
-                        col='question').drop_duplicates('question')
+    elif split == 'test': df = disjoint(arithmetic_problems(2 * (n or 500) + 100, seed=67890), train,
+                                        col='question').drop_duplicates('question')
+    else:
+        if n is not None and n > ARITH_TEST_MAX:
+            raise SafetaxError(f"load_arith('dev', n={n}): the dev split holds {ARITH_TEST_MAX}; "
+                               f"ask for fewer")
+        test = arithmetic_problems(2 * ARITH_TEST_MAX + 100, seed=67890)
+        df = disjoint(disjoint(arithmetic_problems(2 * ARITH_TEST_MAX + 100, seed=24680), train,
+                               col='question'), test, col='question').drop_duplicates('question')
     df = df.reset_index(drop=True)
     df.insert(0, 'id', [f'arith-{split}-{i}' for i in range(len(df))])
     df['source'] = 'arith'

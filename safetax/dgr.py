@@ -15,7 +15,7 @@ from .judges import RefusalJudge, is_refusal, REFUSAL_LABELS
 # %% auto 0
 __all__ = ['DIRECT_THOUGHT', 'DIRECT_ANSWER', 'R1ACT_TEMPLATE', 'HARMS', 'DEFAULT_HARM', 'SOURCES', 'HUB_SOURCES',
            'REFINE_TEMPLATE', 'direct_refusal', 'r1_act', 'source_set', 'direct_refusal_hub', 'RefineConfig',
-           'refinement_failure', 'first_words', 'first_sentences', 'rewrite_prompts', 'rewrite', 'refine',
+           'refinement_failure', 'first_words', 'first_sentences', 'rewrite_prompts', 'rewrite', 'refine', 'own_share',
            'response_nll', 'unigram_js', 'distribution_shift']
 
 # %% ../nbs/10_dgr.ipynb
@@ -232,8 +232,18 @@ def refine(data:pd.DataFrame, model, tok, rc:RefineConfig|None=None, profile:str
     return out
 
 # %% ../nbs/10_dgr.ipynb
-def response_nll(data:pd.DataFrame, model, tok, batch_size:int=8, max_length:int=512) -> np.ndarray:
-    "Per example: the model's mean negative log-likelihood per response token, given the chat prompt."
+def own_share(original:str, refined:str, tok, min_run:int=3) -> float:
+    "Share of `refined`'s tokens outside runs of >= `min_run` tokens it shares with `original` (1 = all new)."
+    from difflib import SequenceMatcher
+    a, b = (tok(t, add_special_tokens=False).input_ids for t in (original, refined))
+    if not b: return 0.0
+    blocks = SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+    return 1 - sum(k.size for k in blocks if k.size >= min_run) / len(b)
+
+# %% ../nbs/10_dgr.ipynb
+def response_nll(data:pd.DataFrame, model, tok, batch_size:int=8, max_length:int|None=None) -> np.ndarray:
+    """Per example: the model's mean negative log-likelihood per response token, given the chat prompt
+    (over the whole response; `max_length` cuts prompt + response to that many tokens)."""
     out = []
     for i in range(0, len(data), batch_size):
         rows = data.iloc[i:i + batch_size]
@@ -241,7 +251,8 @@ def response_nll(data:pd.DataFrame, model, tok, batch_size:int=8, max_length:int
         for p, r in zip(rows.prompt, rows.response):
             head = tok(format_chat(tok, p), add_special_tokens=False).input_ids
             body = tok(r + tok.eos_token, add_special_tokens=False).input_ids
-            ids.append((head + body)[:max_length]); starts.append(min(len(head), max_length - 1))
+            cut = max_length or len(head) + len(body)
+            ids.append((head + body)[:cut]); starts.append(min(len(head), cut - 1))
         L = max(map(len, ids))
         x = torch.full((len(ids), L), tok.pad_token_id); att = torch.zeros_like(x)
         for j, s in enumerate(ids): x[j, :len(s)] = torch.tensor(s); att[j, :len(s)] = 1
@@ -267,7 +278,7 @@ def unigram_js(texts_a, texts_b, tok) -> float:
 
 # %% ../nbs/10_dgr.ipynb
 def distribution_shift(data:pd.DataFrame, model, tok, profile:str|Profile|None=None, own_tokens:int=128,
-                       nll_batch_size:int=8, max_length:int=512) -> dict:
+                       nll_batch_size:int=8, max_length:int|None=None) -> dict:
     "How far `data`'s responses are from `model`: mean response NLL, perplexity, unigram JS vs its answers."
     if len(data) == 0:
         raise SafetaxError("distribution_shift got an empty data set; pass at least one prompt/response row")

@@ -6,7 +6,7 @@ from safetax.core import get_profile
 
 @pytest.mark.parametrize('profile', ['smoke', 'cpu'])
 def test_profile_sizes_fit_their_sets(profile):
-    from safetax.data import load_prompts, load_arith, load_calibration
+    from safetax.data import load_prompts, load_arith, load_calibration, training_prompts
     from safetax.metrics import eval_sets, METRICS
     from safetax.dgr import SOURCES, source_set
     from safetax.dgr_eval import dgr_sizes, eval_profile
@@ -21,6 +21,7 @@ def test_profile_sizes_fit_their_sets(profile):
     load_prompts('alpaca', n=2 * P.batch_size, seed=P.seed)                          # compare: throughput
     if P.name == 'smoke': load_calibration('xstest_llama2orig', n=P.n_prompts * 10)  # judge calibration
     if P.lrm_arith: load_arith('train', n=P.lrm_arith); load_prompts('alpaca', n=P.lrm_general, seed=P.seed)
+    if P.lrm_harmful: training_prompts(P.lrm_harmful, seed=P.seed)                 # target's warm-up
     dz = dgr_sizes(P)                                                                # DGR
     eval_sets(eval_profile(P, dz), METRICS)
     for s in SOURCES: assert len(source_set(s, dz.n_train, **src)) == dz.n_train

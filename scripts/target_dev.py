@@ -1,0 +1,54 @@
+"""Choose the tiny LRM's warm-up mix on development splits only: never on the evaluation sample.
+
+Trains the warm-up with the given sizes and share (cached like every `sft`) and prints its numbers on
+  - harmful compliance: training-pool prompts (AdvBench + JailbreakBench minus the evaluation sets)
+    that the warm-up does not use;
+  - over-refusal: XSTest's safe prompts outside the profile's evaluation sample;
+  - reasoning: `load_arith('dev')`, disjoint from the training pool and from the test problems;
+  - awareness: the harmfulness question on half of each of the first two.
+Usage: python scripts/target_dev.py [arith=720] [general=200] [harmful=240] [aware=160] [aware_share=0.5]
+                                    [epochs=1] [n=100]   (defaults: the cpu profile's)
+Appends one JSON line per call to runs/target_dev.jsonl."""
+import json, sys
+from dataclasses import replace
+from pathlib import Path
+from safetax.core import get_profile
+from safetax.data import load_arith, load_prompts, training_prompts, disjoint
+from safetax.generate import generate, GenConfig
+from safetax.metrics import score, eval_sets
+from safetax.models import load_model
+from safetax.train import sft, warmup_data, LRM_TRAIN, AWARE_SHARE, awareness_probe
+
+def main(args):
+    P = get_profile('cpu')
+    a = {'arith': P.lrm_arith, 'general': P.lrm_general, 'harmful': P.lrm_harmful, 'aware': P.lrm_aware,
+         'aware_share': AWARE_SHARE, 'epochs': P.lrm_epochs, 'n': 100}
+    a.update({k: type(a[k])(v) for k, v in (x.split('=') for x in args)})
+    base, tok = load_model(P.model)
+    data = warmup_data(base, tok, a['arith'], a['general'], a['harmful'], a['aware'], seed=P.seed, profile=P,
+                       aware_share=a['aware_share'])
+    lrm = sft(base, tok, data[['prompt', 'response']], replace(LRM_TRAIN, epochs=a['epochs']))
+    used = set(data.prompt)
+    harm = training_prompts(seed=P.seed)
+    harm = harm[~harm.prompt.isin(used)].head(a['n'])
+    safe = disjoint(load_prompts('xstest', label='safe'), eval_sets(P, ['over_refusal'])['over_refusal'])
+    safe = safe.head(a['n'])
+    arith = load_arith('dev', n=2 * a['n'])
+    res = {}
+    for name, prompts, metric, refs, toks in [('asr', harm.prompt, 'asr', None, P.max_new_tokens),
+                                             ('over_refusal', safe.prompt, 'over_refusal', None,
+                                              P.max_new_tokens),
+                                             ('reasoning', arith.question, 'reasoning', arith.answer,
+                                              P.reasoning_tokens)]:
+        g = generate(lrm, tok, list(prompts), GenConfig(max_new_tokens=toks), P, desc=name)
+        res[name] = round(float(score(metric, g.completion, refs).hit.mean()), 3)
+    pr = awareness_probe(lrm, tok, harm.prompt[:a['n'] // 2], safe.prompt[:a['n'] // 2], P)
+    res['aware_parsed'] = round(float(pr.aware.map(lambda x: x is not None).mean()), 3)
+    for s in ('harmful', 'safe'):
+        res[f'called_harmful_{s}'] = round(float((pr[pr.set == s].aware == True).mean()), 3)  # noqa: E712
+    line = json.dumps({**a, **res, 'train_s': round(lrm.safetax_train_stats.get('train_s', 0), 1)})
+    print(line)
+    Path('runs').mkdir(exist_ok=True)
+    with open('runs/target_dev.jsonl', 'a') as f: f.write(line + '\n')
+
+if __name__ == '__main__': main(sys.argv[1:])
