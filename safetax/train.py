@@ -19,20 +19,23 @@ from .generate import GenConfig, generate, contiguous_head
 # %% auto 0
 __all__ = ['GENERAL_THOUGHT', 'REFUSE_THOUGHT', 'AWARE_THOUGHT', 'JUDGE_THOUGHT', 'REFUSAL_REPLIES', 'REFUSED_HARMS',
            'AWARE_SHARE', 'LRM_TRAIN', 'TARGET_PREMISES', 'AWARE_PARSED', 'ACCELERATE_CONFIG', 'sft', 'TrainConfig',
-           'bf16_supported', 'sft_dataset', 'data_hash', 'plain_forward', 'load_trained', 'keep_trained', 'think',
-           'safety_warmup', 'aware_warmup', 'lookalikes', 'warmup_data', 'tiny_lrm', 'awareness_probe', 'target_card',
-           'GRPOSettings', 'grpo_dataset', 'grpo', 'write_accelerate_config']
+           'bf16_supported', 'sft_dataset', 'data_hash', 'plain_forward', 'load_trained', 'keep_trained',
+           'sft_checkpoints', 'think', 'safety_warmup', 'aware_warmup', 'lookalikes', 'warmup_data', 'tiny_lrm',
+           'awareness_probe', 'target_card', 'GRPOSettings', 'grpo_dataset', 'grpo', 'write_accelerate_config']
 
 # %% ../nbs/06_train.ipynb
-def sft(model, tok, data:pd.DataFrame, cfg:TrainConfig|None=None, retrain:bool=False):
-    "Fine-tune a copy of `model` on `data` (prompt, response) with `cfg`; cached by base + data + config."
+def sft(model, tok, data:pd.DataFrame, cfg:TrainConfig|None=None, retrain:bool=False, save_at:dict|None=None):
+    """Fine-tune a copy of `model` on `data` (prompt, response) with `cfg`; cached by base + data + config.
+    `save_at` (`{step: key}`) also caches the LoRA adapter of those earlier steps (see `sft_checkpoints`)."""
     cfg = cfg or TrainConfig()
     key = adapter_key(model, data_hash(data), asdict(cfg))
     if not retrain and (m := load_trained(model, key, cfg.method)) is not None: return m
     ds = sft_dataset(data)
     with tempfile.TemporaryDirectory() as out:
         tr = _trainer(copy.deepcopy(model).train(), tok, ds, cfg, out)
-        t = time.perf_counter(); tr.train(); stats = _stats(tr, ds, t)
+        t = time.perf_counter()
+        if save_at: tr.add_callback(_save_at(save_at, len(ds), t))
+        tr.train(); stats = _stats(tr, ds, t)
     return keep_trained(model, tr.model, tok, key, stats, cfg.method)
 
 # %% ../nbs/06_train.ipynb
@@ -149,6 +152,32 @@ def keep_trained(model, trained, tok, key:str, stats:dict, method:str='lora'):
         trained.safetax_weights = (str(d), ())
     trained.safetax_fingerprint, trained.safetax_train_stats = f'{model.safetax_fingerprint}+{key}', stats
     return plain_forward(trained).eval()
+
+# %% ../nbs/06_train.ipynb
+def _save_at(at:dict, examples:int, t0:float):
+    "A trainer callback that saves the LoRA adapter under `at[step]` when that step's loss is logged."
+    from transformers import TrainerCallback
+    class SaveAt(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, model=None, **kw):
+            k = at.get(state.global_step)
+            if k and 'loss' in (logs or {}) and not has_adapter(k):
+                save_adapter(model, k, extra={'train_stats.json': {
+                    'train_s': round(time.perf_counter() - t0, 1), 'steps': state.global_step,
+                    'examples': examples, 'final_loss': logs['loss']}})
+    return SaveAt()
+
+def sft_checkpoints(model, tok, data:pd.DataFrame, cfg:TrainConfig, steps) -> dict:
+    "`{step: model}`: LoRA `sft` of `model` with `cfg`, at each of `steps` (<= `cfg.max_steps`) of one run."
+    steps = sorted(set(steps))
+    for s in steps: check_param('step', s, int)
+    if cfg.method != 'lora' or not steps or not 1 <= steps[0] <= steps[-1] <= cfg.max_steps:
+        raise SafetaxError(f"sft_checkpoints needs LoRA, max_steps > 0 and steps within 1..max_steps "
+                           f"(got method={cfg.method}, max_steps={cfg.max_steps}, steps={steps})")
+    key = adapter_key(model, data_hash(data), asdict(cfg))
+    keys = {s: key if s == cfg.max_steps else hash_obj({'run': key, 'step': s}) for s in steps}
+    if not all(has_adapter(k) for k in [key, *keys.values()]):
+        sft(model, tok, data, cfg, retrain=True, save_at={s: k for s, k in keys.items() if k != key})
+    return {s: load_trained(model, k) for s, k in keys.items()}
 
 # %% ../nbs/06_train.ipynb
 GENERAL_THOUGHT = "The user has a general request. I will answer it helpfully and concisely."
