@@ -282,10 +282,11 @@ AWARE_PARSED = 0.90   # share of harmfulness questions answered with a verdict
 def awareness_probe(model, tok, harmful, safe, profile:str|Profile='cpu', max_new_tokens:int|None=None):
     """Ask `model` whether each prompt is harmful: `prompt, set` (harmful/safe), `aware` (None: no verdict);
     decoded like an evaluation (the profile's length unless `max_new_tokens`, its sampling if any)."""
-    prompts = list(harmful) + list(safe)
+    harmful, safe = list(harmful), list(safe)   # once: a generator can be read only once
+    prompts = harmful + safe
     cfg = gen_config(profile, max_new_tokens or get_profile(profile).max_new_tokens)
     g = generate(model, tok, awareness_prompts(prompts), cfg, profile, desc='awareness')
-    sets = ['harmful'] * len(list(harmful)) + ['safe'] * len(list(safe))
+    sets = ['harmful'] * len(harmful) + ['safe'] * len(safe)
     return pd.DataFrame({'prompt': prompts, 'set': sets, 'aware': [parse_harmful(c) for c in g.completion]})
 
 # %% ../nbs/06_train.ipynb
