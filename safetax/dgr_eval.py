@@ -173,17 +173,21 @@ def dose_curves(details:pd.DataFrame, sources, seeds, doses, last:int, base:str=
     return pd.DataFrame(rows)
 
 # %% ../nbs/13_dgr_eval.ipynb
-def _sorted(x, y) -> tuple:
-    "`x` ascending with `y` averaged over equal `x`: a curve `np.interp` can read."
-    ux, inv = np.unique(x, return_inverse=True)
-    return ux, np.bincount(inv, weights=y) / np.bincount(inv)
+def _along(x, y, g) -> np.ndarray:
+    "`y` where the path `(x, y)` (in order) first reaches each `g`, linear between points; NaN if never."
+    x, y, g = (np.asarray(v, dtype=float) for v in (x, y, g))
+    x0, x1, y0, y1 = x[:-1, None], x[1:, None], y[:-1, None], y[1:, None]
+    inside = (np.minimum(x0, x1) <= g) & (g <= np.maximum(x0, x1))        # segments x grid
+    t = np.divide(g - x0, x1 - x0, out=np.zeros(inside.shape), where=x1 != x0)
+    first = inside.argmax(0)
+    return np.where(inside.any(0), (y0 + t * (y1 - y0))[first, np.arange(len(g))], np.nan)
 
 def _matched(xs, ys, n_grid:int) -> tuple:
-    "`(mean of dgr minus vanilla y over the x range both cover, that range's width)`; NaN if none."
+    "`(mean of dgr minus vanilla y over the x range both paths cover, that range's width)`; NaN if none."
     lo, hi = max(x.min() for x in xs.values()), min(x.max() for x in xs.values())
     if hi <= lo: return np.nan, 0.0
     g = np.linspace(lo, hi, n_grid)
-    f = {a: np.interp(g, *_sorted(xs[a], ys[a])) for a in xs}
+    f = {a: _along(xs[a], ys[a], g) for a in xs}
     return float(np.mean(f['dgr'] - f['vanilla'])), float(hi - lo)
 
 # %% ../nbs/13_dgr_eval.ipynb
