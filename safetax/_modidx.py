@@ -302,6 +302,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                    'safetax.selfguard.steer_key': ('selfguard.html#steer_key', 'safetax/selfguard.py'),
                                    'safetax.selfguard.steering': ('selfguard.html#steering', 'safetax/selfguard.py'),
                                    'safetax.selfguard.steering_vectors': ('selfguard.html#steering_vectors', 'safetax/selfguard.py'),
+                                   'safetax.selfguard.thought_aware': ('selfguard.html#thought_aware', 'safetax/selfguard.py'),
+                                   'safetax.selfguard.trace_gap': ('selfguard.html#trace_gap', 'safetax/selfguard.py'),
                                    'safetax.selfguard.vector_digest': ('selfguard.html#vector_digest', 'safetax/selfguard.py'),
                                    'safetax.selfguard.vector_prompts': ('selfguard.html#vector_prompts', 'safetax/selfguard.py')},
             'safetax.selfguard_eval': { 'safetax.selfguard_eval.SelfGuardSizes': ( 'selfguard_eval.html#selfguardsizes',
