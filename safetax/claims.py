@@ -8,9 +8,9 @@ import numpy as np, pandas as pd
 from .core import SafetaxError
 
 # %% auto 0
-__all__ = ['CLAIM_VERDICTS', 'CLAIM_COLUMNS', 'ALPHA', 'N_BOOT', 'seeded_name', 'outcome_matrix', 'sign_test', 'newcombe_ci',
-           'paired_effect', 'rate_effect', 'corr_effect', 'fixed_effect', 'newcombe_p', 'claim', 'claims_table',
-           'scoreboard']
+__all__ = ['CLAIM_VERDICTS', 'CLAIM_COLUMNS', 'ALPHA', 'N_BOOT', 'seeded_name', 'outcome_matrix', 'boot_p', 'sign_test',
+           'newcombe_ci', 'paired_effect', 'rate_effect', 'corr_effect', 'fixed_effect', 'newcombe_p', 'claim',
+           'claims_table', 'scoreboard']
 
 # %% ../nbs/07_claims.ipynb
 CLAIM_VERDICTS = ('reproduced', 'contradicted', 'inconclusive', 'untestable')
@@ -49,7 +49,7 @@ def _arm(x) -> np.ndarray:
                            f"not shape {a.shape}")
     return a
 
-def _boot_p(boot) -> float:
+def boot_p(boot) -> float:
     "Two-sided bootstrap p-value of 'no effect'."
     boot = np.asarray(boot)
     return float(min(1.0, 2 * min((1 + (boot <= 0).sum()) / (1 + len(boot)),
@@ -97,7 +97,7 @@ def paired_effect(a, b, n_boot:int=N_BOOT, seed:int=0) -> dict:
     pairs = (A[np.arange(k) % len(A)], B[np.arange(k) % len(B)]) if binary else None
     if pairs is not None: lo, hi = min(lo, newcombe_ci(*pairs)[0]), max(hi, newcombe_ci(*pairs)[1])
     return {'effect': float(B.mean() - A.mean()), 'lo': float(lo), 'hi': float(hi),
-            'p': sign_test(B.mean(0) - A.mean(0)) if binary else _boot_p(boot),
+            'p': sign_test(B.mean(0) - A.mean(0)) if binary else boot_p(boot),
             'seeds': k,
             'seed_effects': [float(B[i % len(B)].mean() - A[i % len(A)].mean()) for i in range(k)],
             'boot': boot, 'pairs': pairs, 'n': n}
@@ -114,7 +114,7 @@ def rate_effect(x, threshold:float, n_boot:int=N_BOOT, seed:int=0) -> dict:
     if len(X) == 1:
         r, p = rate_ci(X[0] > 0), float(binomtest(int((X[0] > 0).sum()), X.shape[1], threshold).pvalue)
         lo, hi = r['lo'], r['hi']
-    else: (lo, hi), p = np.quantile(boot, [ALPHA / 2, 1 - ALPHA / 2]), _boot_p(boot - threshold)
+    else: (lo, hi), p = np.quantile(boot, [ALPHA / 2, 1 - ALPHA / 2]), boot_p(boot - threshold)
     return {'effect': float(X.mean() - threshold), 'lo': float(lo - threshold), 'hi': float(hi - threshold),
             'p': p, 'seeds': len(X), 'seed_effects': [float(r.mean() - threshold) for r in X],
             'boot': boot - threshold, 'n': X.shape[1]}

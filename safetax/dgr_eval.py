@@ -10,7 +10,7 @@ import numpy as np, pandas as pd
 from .core import SafetaxError, check_param, get_profile, Profile, profile_sizes
 from .metrics import evaluate, rate_ci, fmt_ci
 from .claims import (outcome_matrix, paired_effect, corr_effect, claim, claims_table, seeded_name,
-                            N_BOOT, ALPHA, _boot_p)
+                            N_BOOT, ALPHA, boot_p)
 from .train import TrainConfig, sft, sft_checkpoints
 from .dgr import SOURCES, RefineConfig
 
@@ -219,7 +219,7 @@ def matched_gain(details:pd.DataFrame, curves:pd.DataFrame, source:str, metric:s
     boot = boot[np.isfinite(boot)]
     if not len(boot): return out
     lo, hi = np.quantile(boot, [ALPHA / 2, 1 - ALPHA / 2])
-    return {**out, 'lo': float(lo), 'hi': float(hi), 'p': _boot_p(boot)}
+    return {**out, 'lo': float(lo), 'hi': float(hi), 'p': boot_p(boot)}
 
 # %% ../nbs/13_dgr_eval.ipynb
 def plot_curves(curves:pd.DataFrame):
