@@ -1,0 +1,30 @@
+"""Own-token share of DGR refinement under candidate `RefineConfig`s, on the DGR training sets only (no
+evaluation prompt): how the `cpu` refine setting was chosen. Usage:
+    SRCS=direct_refusal,r1_act python scripts/refine_dev.py \
+        "ref8a1=replace(base, reference_words=8, think_words=0, answer_words=1)" ...
+Prints one JSON line per config and source (refined share, own-token share) and one refined example."""
+import os, sys, json, time
+import numpy as np, pandas as pd
+from dataclasses import replace
+from safetax.core import get_profile
+from safetax.train import tiny_lrm
+from safetax.dgr import SOURCES, source_set, refine, own_share, RefineConfig
+from safetax.dgr_eval import dgr_sizes
+P = get_profile('cpu'); sz = dgr_sizes(P)
+lrm, tok = tiny_lrm(P)
+base = sz.refine
+cfgs = {k: eval(v, {'replace': replace, 'base': base}) for k, v in (a.split('=', 1) for a in sys.argv[1:])}
+names = os.environ.get("SRCS", ",".join(SOURCES)).split(",")
+srcs = {s: source_set(s, sz.n_train, seed=P.seed) for s in names}
+for name, rc in cfgs.items():
+    t = time.time()
+    for s, d in srcs.items():
+        r = refine(d, lrm, tok, rc, P)
+        own = np.mean([own_share(o, x, tok) for o, x in zip(r.original, r.response)])
+        rown = np.mean([own_share(o, x, tok) for o, x in zip(r.original, r.rewrite)])
+        row = {'cfg': name, 'source': s, 'refined': float(r.refined.mean()), 'own': round(float(own), 3),
+               'own_of_rewrites': round(float(rown), 3), 'why': r.reject_reason.value_counts().to_dict(),
+               's': round(time.time() - t, 1)}
+        print(json.dumps(row), flush=True)
+        ex = r[r.refined].head(1)
+        for x in ex.itertuples(): print('   ', repr(x.response[:300]), flush=True)
