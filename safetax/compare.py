@@ -4,7 +4,10 @@
 
 # %% ../nbs/20_compare.ipynb 2
 from __future__ import annotations
-import numpy as np, pandas as pd
+import gc
+from dataclasses import dataclass
+from typing import Callable
+import numpy as np, pandas as pd, torch
 from .core import SafetaxError, get_profile, Profile
 from .claims import outcome_matrix, sign_test
 from .train import sft
@@ -16,43 +19,61 @@ from .selfguard import SelfGuard
 from .selfguard_eval import operating_point
 
 # %% auto 0
-__all__ = ['VANILLA', 'WINNER_SPECS', 'variants', 'compare_table', 'cost_seconds', 'pareto', 'with_objectives', 'plot_frontier',
-           'winners']
+__all__ = ['VANILLA', 'WINNER_SPECS', 'Variant', 'free_memory', 'variant', 'variants', 'compare_table', 'cost_seconds', 'pareto',
+           'with_objectives', 'plot_frontier', 'winners']
 
 # %% ../nbs/20_compare.ipynb
 VANILLA = SelfGuard(reminder=None, strength=0.0)   # plain prompt, no steering
 
 # %% ../nbs/20_compare.ipynb
-def _train_s(m) -> float:
-    "Training seconds recorded with a (cached) model: its own and those of the models it was built on."
-    return float(sum(s.get('train_s', 0.0) for s in getattr(m, 'safetax_lineage', [m.safetax_train_stats])))
+@dataclass
+class Variant:
+    "One compared variant: `load()` gives its model (from the cache), `guard` its prompt and steering."
+    load: Callable
+    guard: SelfGuard
+    fingerprint: str
+    train_s: float = 0.0    # training seconds, its own and those of the models it was built on
+    steps: int = 0          # training steps, likewise
+
+def free_memory():
+    "Return the memory of models no longer referenced (and the GPU's cache) before the next one loads."
+    gc.collect()
+    if torch.cuda.is_available(): torch.cuda.empty_cache()
+
+def variant(load:Callable, guard:SelfGuard=VANILLA, on:Callable|None=None) -> Variant:
+    "A `Variant`: its model loaded once (trained if not cached) for its cost and, with `on`, its guard."
+    m = load()
+    stats = getattr(m, 'safetax_lineage', [getattr(m, 'safetax_train_stats', {})])
+    v = Variant(load, on(m) if on else guard, m.safetax_fingerprint,
+                float(sum(s.get('train_s', 0.0) for s in stats)), int(sum(s.get('steps', 0) for s in stats)))
+    del m; free_memory()
+    return v
 
 def variants(lrm, tok, profile:str|Profile, dgr_source:str='r1_act') -> dict:
-    "name -> (model, guard, training seconds) per method and composition, by its paper's recipe and sizes."
+    "name -> `Variant` per method and composition, by its paper's recipe and sizes."
     P = get_profile(profile); src = dict(seed=P.seed, source=P.data_source)
     dz, cz = dgr_sizes(P), cada_sizes(P)
     data = source_set(dgr_source, dz.n_train, **src)
     refined = refine(data, lrm, tok, dz.refine, P)
-    vanilla_sft = sft(lrm, tok, data[['prompt', 'response']], dz.train)
-    dgr_sft = sft(lrm, tok, refined[['prompt', 'response']], dz.train)
+    vanilla_sft = lambda: sft(lrm, tok, data[['prompt', 'response']], dz.train)
+    dgr_sft = lambda: sft(lrm, tok, refined[['prompt', 'response']], dz.train)
     mix = training_mix(P, cz.n_harmful, cz.n_benign, cz.n_xstest)
     chains = pd.concat([safety_chains(lrm, tok, mix, s, cz.thought, n_samples=cz.n_samples,
                                       max_new_tokens=cz.chain_tokens, seed=P.seed, profile=P)
                         for s in ('code', 'cases')], ignore_index=True)
     arms, da_cfg = da_arms(chains, cz.sft)   # the CADA experiment's recipe: equal steps for both arms, seed 0
-    case_sft = sft_on_chains(lrm, tok, arms['sft-case-DA'], da_cfg)
-    cada = cada_grpo(case_sft, tok, mix[['prompt', 'kind']], cz.grpo)
-    cada.safetax_lineage = [case_sft.safetax_train_stats, cada.safetax_train_stats]
+    def cada():
+        case_sft = sft_on_chains(lrm, tok, arms['sft-case-DA'], da_cfg)
+        m = cada_grpo(case_sft, tok, mix[['prompt', 'kind']], cz.grpo)
+        m.safetax_lineage = [case_sft.safetax_train_stats, m.safetax_train_stats]
+        return m
     guard, _, op = operating_point(lrm, tok, P)
     on = lambda m: operating_point(m, tok, P, layers=guard.layers, strength=guard.strength)[0]
-    return {'base LRM': (lrm, VANILLA, 0.0),
-            'vanilla SFT': (vanilla_sft, VANILLA, _train_s(vanilla_sft)),
-            'DGR SFT': (dgr_sft, VANILLA, _train_s(dgr_sft)),
-            'CADA': (cada, VANILLA, _train_s(cada)),
-            'Self-Reminder': (lrm, guard.with_(strength=0.0), 0.0),
-            'Self-Guard': (lrm, guard, 0.0),
-            'DGR SFT + Self-Guard': (dgr_sft, on(dgr_sft), _train_s(dgr_sft)),
-            'CADA + Self-Guard': (cada, on(cada), _train_s(cada))}
+    base = lambda: lrm
+    return {'base LRM': variant(base), 'vanilla SFT': variant(vanilla_sft), 'DGR SFT': variant(dgr_sft),
+            'CADA': variant(cada), 'Self-Reminder': variant(base, guard.with_(strength=0.0)),
+            'Self-Guard': variant(base, guard),
+            'DGR SFT + Self-Guard': variant(dgr_sft, on=on), 'CADA + Self-Guard': variant(cada, on=on)}
 
 # %% ../nbs/20_compare.ipynb
 def compare_table(vs:dict, tok, profile:str|Profile) -> tuple:
@@ -62,15 +83,15 @@ def compare_table(vs:dict, tok, profile:str|Profile) -> tuple:
         raise SafetaxError("compare_table got no variants; pass the dict returned by "
                            "safetax.compare.variants")
     P = get_profile(profile); rows, details = [], []
-    for name, (m, guard, _) in vs.items():
-        s, d = guard.evaluate(m, tok, P, name=name, details=True,
-                              metrics=('asr', 'over_refusal', 'reasoning'))
+    for name, v in vs.items():
+        m = v.load()     # one variant's model at a time
+        s, d = v.guard.evaluate(m, tok, P, name=name, details=True,
+                                metrics=('asr', 'over_refusal', 'reasoning'))
+        del m; free_memory()
         row = {'model': name}
         for r in s.itertuples():
             row.update({r.metric: r.rate, f'{r.metric}_lo': r.lo, f'{r.metric}_hi': r.hi})
-        steps = sum(st.get('steps', 0)
-                    for st in getattr(m, 'safetax_lineage', [getattr(m, 'safetax_train_stats', {})]))
-        rows.append({**row, 'train_steps': int(steps),
+        rows.append({**row, 'train_steps': v.steps,
                      'gen_tokens': sum(len(tok(c, add_special_tokens=False).input_ids)
                                        for c in d.completion)})
         details.append(d)
@@ -83,9 +104,9 @@ def cost_seconds(vs:dict, table:pd.DataFrame, tokens_per_s:float) -> dict:
         raise SafetaxError(f"tokens_per_s={tokens_per_s} must be positive; measure it with "
                            f"safetax.speed.throughput")
     gen = table.set_index('model').gen_tokens
-    return {k: {'train_s': round(s, 1), 'infer_s': round(gen[k] / tokens_per_s, 1),
-                'total_s': round(s + gen[k] / tokens_per_s, 1)}
-            for k, (_, _, s) in vs.items()}
+    return {k: {'train_s': round(v.train_s, 1), 'infer_s': round(gen[k] / tokens_per_s, 1),
+                'total_s': round(v.train_s + gen[k] / tokens_per_s, 1)}
+            for k, v in vs.items()}
 
 # %% ../nbs/20_compare.ipynb
 def pareto(df:pd.DataFrame, maximize=('safety', 'reasoning', 'helpfulness')) -> pd.Series:

@@ -129,6 +129,9 @@ class Profile:
     top_p: float = 1.0         # nucleus sampling of evaluations (with temperature > 0)
     paper_decoding: str = ''   # '' keep the profile's decoding; 'full' each paper's (PAPER_DECODING);
                                # 'sampling' the papers' sampling, the profile's own token budgets
+    harm_judge: str = ''       # LLM judge of ASR (a `judges.JUDGE_MODELS` key; '': the phrase judge)
+    refusal_judge: str = ''    # LLM judge of over-refusal and XSTest compliance ('': the phrase judge)
+    judge_scope: str = 'answer'  # what the harm judge reads: 'answer' (after </think>) or 'response' (all)
 
     def check(self) -> 'Profile':
         "Fail at once, with the fix, if this profile cannot run here (e.g. `paper` offline)."
@@ -152,12 +155,13 @@ PROFILES = {p.name: p for p in [
     Profile('paper', model='Qwen/Qwen3-8B', device='cuda', backend='vllm', data_source='hub',
             batch_size=64, max_new_tokens=1024, n_prompts=None, n_card=8,
             eval_reasoning='math500', n_reasoning=500, reasoning_tokens=4096, train_seeds=3,
-            paper_decoding='full'),
+            paper_decoding='full', harm_judge='llama-guard-3', refusal_judge='wildguard'),
     # paper-dry: the paper profile's path (its hub ids, hub data sets, sizes' shape) on CPU, backend hf,
     # every hub id served by a mirror ($SAFETAX_HUB_MIRROR) of tiny models and data: a test, not a result
     Profile('paper-dry', model='Qwen/Qwen3-8B', data_source='hub', batch_size=4, max_new_tokens=8,
             n_prompts=4, n_card=2, eval_reasoning='math500', n_reasoning=4, reasoning_tokens=8,
-            train_seeds=2, paper_decoding='sampling'),
+            train_seeds=2, paper_decoding='sampling', harm_judge='llama-guard-3',
+            refusal_judge='wildguard'),
 ]}
 DEFAULT_PROFILE = 'cpu'
 
@@ -188,11 +192,13 @@ def profile_sizes(registry:dict, profile:str|Profile, what:str):
 PAPER_DECODING = {
     'dgr': dict(temperature=0.0, top_p=1.0, max_new_tokens=1024),
     'cada': dict(temperature=0.0, top_p=1.0, max_new_tokens=1024),
-    'selfguard': dict(temperature=0.6, top_p=0.95, max_new_tokens=4096, reasoning_tokens=32768),
+    # Self-Guard judges ASR with Llama-Guard-3-8B on the whole response, thinking included
+    'selfguard': dict(temperature=0.6, top_p=0.95, max_new_tokens=4096, reasoning_tokens=32768,
+                      judge_scope='response'),
 }
 
 def experiment_profile(profile:str|Profile, paper:str) -> Profile:
-    "`profile` with `paper`'s evaluation decoding (`PAPER_DECODING`) if the profile follows the papers."
+    "`profile` with `paper`'s evaluation decoding and judging (`PAPER_DECODING`) if it follows the papers."
     check_param('paper', paper, str, list(PAPER_DECODING))
     P = get_profile(profile)
     if not P.paper_decoding: return P

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math, re
 from dataclasses import dataclass
 import numpy as np, pandas as pd, torch
+import torch.nn.functional as F
 from .core import SafetaxError, check_param, Profile
 from .data import load_sft, sample, training_prompts, load_hub_dataset
 from .generate import GenConfig, generate, format_chat, split_thinking, with_dtype, run_settings
@@ -241,9 +242,11 @@ def own_share(original:str, refined:str, tok, min_run:int=3) -> float:
     return 1 - sum(k.size for k in blocks if k.size >= min_run) / len(b)
 
 # %% ../nbs/10_dgr.ipynb
-def response_nll(data:pd.DataFrame, model, tok, batch_size:int=8, max_length:int|None=None) -> np.ndarray:
+def response_nll(data:pd.DataFrame, model, tok, batch_size:int=8, max_length:int|None=None,
+                 chunk:int=256) -> np.ndarray:
     """Per example: the model's mean negative log-likelihood per response token, given the chat prompt
-    (over the whole response; `max_length` cuts prompt + response to that many tokens)."""
+    (over the whole response; `max_length` cuts prompt + response to that many tokens). The LM head runs
+    on the response positions only, `chunk` at a time: never a batch × length × vocabulary tensor."""
     out = []
     for i in range(0, len(data), batch_size):
         rows = data.iloc[i:i + batch_size]
@@ -257,12 +260,14 @@ def response_nll(data:pd.DataFrame, model, tok, batch_size:int=8, max_length:int
         x = torch.full((len(ids), L), tok.pad_token_id); att = torch.zeros_like(x)
         for j, s in enumerate(ids): x[j, :len(s)] = torch.tensor(s); att[j, :len(s)] = 1
         with torch.inference_mode():
-            logits = model(input_ids=x.to(model.device),
-                           attention_mask=att.to(model.device)).logits[:, :-1].float()
-            tgt = x[:, 1:].to(model.device)
-            lp = logits.gather(-1, tgt[..., None])[..., 0] - torch.logsumexp(logits, -1)
-        for j, s in enumerate(ids):
-            out.append(float(-lp[j, starts[j] - 1:len(s) - 1].mean()))
+            h = model.get_decoder()(input_ids=x.to(model.device),
+                                    attention_mask=att.to(model.device)).last_hidden_state
+            head, x = model.get_output_embeddings(), x.to(model.device)
+            for j, s in enumerate(ids):   # position t predicts token t + 1
+                hj, tj = h[j, starts[j] - 1:len(s) - 1], x[j, starts[j]:len(s)]
+                nll = sum(float(F.cross_entropy(head(hj[k:k + chunk]).float(), tj[k:k + chunk],
+                                                reduction='sum')) for k in range(0, len(tj), chunk))
+                out.append(nll / len(tj))
     return np.array(out)
 
 # %% ../nbs/10_dgr.ipynb

@@ -15,7 +15,7 @@ from .core import SafetaxError, cache_dir, hash_obj, check_param, get_profile, P
 from .models import weights, save_model_dir
 
 # %% auto 0
-__all__ = ['BACKENDS', 'CHUNK', 'run_settings', 'generate', 'to_messages', 'format_chat', 'split_thinking', 'GenConfig',
+__all__ = ['BACKENDS', 'CHUNK', 'run_settings', 'generate', 'to_messages', 'Raw', 'format_chat', 'split_thinking', 'GenConfig',
            'GenCache', 'gen_cache', 'decode_attention_forward', 'decode_attention', 'contiguous_head', 'with_dtype',
            'choose', 'vllm_weights', 'register_vllm', 'vllm_settings']
 
@@ -51,8 +51,7 @@ def generate(model, tok, prompts, cfg:GenConfig|None=None, profile:str|Profile|N
     prompts = list(prompts)
     if not prompts:
         raise SafetaxError("generate got no prompts; pass a non-empty list (check the data set and n)")
-    fp = _model_fingerprint(model)
-    pre = _prefills(prefill, len(prompts))
+    fp, pre = _model_fingerprint(model), _prefills(prefill, len(prompts))
     if transform is not None and not callable(transform):
         raise SafetaxError(f"transform must be a function of one prompt, not {type(transform).__name__}")
     texts = [format_chat(tok, transform(p) if transform else p, cfg.system) + f for p, f in zip(prompts, pre)]
@@ -95,8 +94,11 @@ def to_messages(prompt, system:str|None=None) -> list:
     return ([{'role': 'system', 'content': system}] if system else []) + msgs
 
 # %% ../nbs/03_generate.ipynb
+class Raw(str): "A prompt already in the model's input format (a classifier's template): no chat template."
+
 def format_chat(tok, prompt, system:str|None=None) -> str:
-    "The text the model sees for `prompt`: its chat template with the assistant turn opened."
+    "The text the model sees for `prompt`: its chat template with the assistant turn opened (`Raw`: as is)."
+    if isinstance(prompt, Raw): return str(prompt)
     return tok.apply_chat_template(to_messages(prompt, system), tokenize=False, add_generation_prompt=True)
 
 # %% ../nbs/03_generate.ipynb
@@ -144,8 +146,7 @@ class GenCache:
 
     def get(self, keys) -> dict:
         "Records of the `keys` present in the cache."
-        out = {}
-        keys = list(keys)
+        out, keys = {}, list(keys)
         for i in range(0, len(keys), 500):
             chunk = keys[i:i+500]
             q = f"SELECT key, record FROM gen WHERE key IN ({','.join('?'*len(chunk))})"
@@ -175,8 +176,7 @@ def _chunks(tok, texts:list, step:int) -> list:
 
 # %% ../nbs/03_generate.ipynb
 def _model_fingerprint(model) -> str:
-    fp = getattr(model, 'safetax_fingerprint', None)
-    if fp is None:
+    if (fp := getattr(model, 'safetax_fingerprint', None)) is None:
         raise SafetaxError("this model has no safetax_fingerprint; load it with safetax.models.load_model "
                            "or set model.safetax_fingerprint to a string that identifies its weights")
     return fp
@@ -337,8 +337,7 @@ def with_dtype(model, dtype:str|None):
     if dtype is None or model.dtype == getattr(torch, dtype): return model
     check_param('dtype', dtype, str, ['float32', 'bfloat16', 'float16'])
     fp = _model_fingerprint(model)
-    hit = _CASTS.get(model)
-    if hit and hit[:2] == (fp, dtype): return hit[2]
+    if (hit := _CASTS.get(model)) and hit[:2] == (fp, dtype): return hit[2]
     m = copy.deepcopy(model).to(getattr(torch, dtype)).eval()
     m.safetax_fingerprint = f'{fp}-{dtype}'
     _CASTS[model] = (fp, dtype, m)
@@ -347,8 +346,7 @@ def with_dtype(model, dtype:str|None):
 # %% ../nbs/03_generate.ipynb
 def _prefills(prefill, n:int) -> list:
     "One prefill string per prompt from `None`, a string, or a list of `n` strings."
-    if prefill is None: return [''] * n
-    if isinstance(prefill, str): return [prefill] * n
+    if prefill is None or isinstance(prefill, str): return [prefill or ''] * n
     prefill = list(prefill)
     if len(prefill) != n or not all(isinstance(f, str) for f in prefill):
         raise SafetaxError(f"prefill must be a string or a list of {n} strings (one per prompt), "
@@ -379,7 +377,9 @@ def choose(model, tok, texts, options, temperature:float=0.0, seed:int=0, profil
                   add_special_tokens=False).to(model.device)
         pos = (enc['attention_mask'].cumsum(-1) - 1).clamp(min=0)
         with torch.inference_mode():
-            logits = model(**enc, position_ids=pos).logits[:, -1].float()
+            # the last position by index (prefill note); every position's logits are tens of GB at 8B
+            last = torch.tensor([enc['input_ids'].shape[1] - 1], device=model.device)
+            logits = model(**enc, position_ids=pos, logits_to_keep=last).logits[:, -1].float()
         lp = torch.log_softmax(logits, -1)[:, ids]
         recs = {k: {'logp': row} for (k, _), row in zip(b, lp.tolist())}
         store.put(recs); done.update(recs)

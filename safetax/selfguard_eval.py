@@ -118,14 +118,14 @@ def sweep(guard:SelfGuard, model, tok, harmful, safe, layers, strengths, max_new
         c = gen(list(harmful) + list(safe), max_new_tokens, '')
         comps = {'asr': c[:len(harmful)], 'over_refusal': c[len(harmful):]}
         if reasoning is not None: comps['reasoning'] = gen(reasoning.question, reasoning_tokens, ' reasoning')
-        row, p = _point(method, l, s, sets, comps, judge)
+        row, p = _point(method, l, s, sets, comps, judge, profile)
         rows.append(row); per += p; everything.append(sum(comps.values(), []))
     for row, c in zip(rows, everything):
         row['changed'] = float(np.mean([x != y for x, y in zip(c, everything[1])]))
     table = pd.DataFrame(rows)
     return (table, pd.concat(per, ignore_index=True)) if details else table
 
-def _point(method:str, layer, strength, sets:dict, comps:dict, judge=None) -> tuple:
+def _point(method:str, layer, strength, sets:dict, comps:dict, judge=None, profile=None) -> tuple:
     "One sweep row (rates of every set) and its per-prompt outcomes, from `comps` (set -> completions)."
     row, per = {'method': method, 'layer': layer, 'strength': strength}, []
     short = {'asr': ('asr', 'asr', 'harmful'), 'over_refusal': ('over_refusal', 'or', 'safe'),
@@ -133,8 +133,10 @@ def _point(method:str, layer, strength, sets:dict, comps:dict, judge=None) -> tu
     for metric, df in sets.items():
         col, ci, name = short[metric]
         q = df.question if metric == 'reasoning' else df.prompt
-        s = score(metric, comps[metric], df.answer if metric == 'reasoning' else None, judge)
+        refs = df.answer if metric == 'reasoning' else None
+        s = score(metric, comps[metric], refs, judge, list(q), profile)
         r = rate_row(s)
+        if 'agreement' in r: row[f'{ci}_agreement'] = r['agreement']   # an LLM judge vs the phrase judge
         row.update({col: r['rate'], f'{ci}_lo': r['lo'], f'{ci}_hi': r['hi'], f'n_{name}': r['n'],
                     f'no_answer_{name}': r['no_answer']})
         per.append(pd.DataFrame({'method': method, 'layer': layer, 'strength': strength, 'set': name,
@@ -149,7 +151,7 @@ def asr_table(guard:SelfGuard, model, tok, prompts:pd.DataFrame, max_new_tokens:
     share with no answer; `details=True`: also the per-prompt `set, prompt, completion, outcome, hit`."""
     g = guard.generate(model, tok, list(prompts.prompt), gen_config(profile, max_new_tokens), profile,
                        desc='asr')
-    s = score('asr', g.completion, judge=judge)
+    s = score('asr', g.completion, judge=judge, prompts=list(prompts.prompt), profile=profile)
     per = pd.DataFrame({'set': prompts.source.values, 'prompt': list(prompts.prompt),
                         'completion': g.completion.values, 'outcome': s.outcome.values, 'hit': s.hit.values,
                         'answered': s.answered.values})

@@ -1,6 +1,7 @@
 """Build a hub mirror for the `paper-dry` profile: every hub id the `paper` profile loads, served from a folder
 ($SAFETAX_HUB_MIRROR/<org>/<name>): a tiny random Qwen3-style model on an offline tokenizer (the embedded
-SmolLM2 one) in place of Qwen/Qwen3-8B, and small data files in each hub data set's own schema (rows taken
+SmolLM2 one) in place of Qwen/Qwen3-8B, tiny random judges of Llama-Guard-3-8B's (Llama) and WildGuard's
+(Mistral) architectures, and small data files in each hub data set's own schema (rows taken
 from the vendored copies, renamed as the hub names them)."""
 from pathlib import Path
 import pandas as pd, torch
@@ -23,12 +24,29 @@ def tiny_qwen3(dest:Path, seed:int=0):
     dest.parent.mkdir(parents=True, exist_ok=True)
     return save_model_dir(Qwen3ForCausalLM(cfg), tok, dest, {'name': 'tiny-qwen3', 'fingerprint': f'tiny-qwen3-{seed}'})
 
+def tiny_judge(dest:Path, arch:str, seed:int=1):
+    "A seeded random model of a judge's architecture ('llama': Llama-Guard-3, 'mistral': WildGuard)."
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM
+    from safetax.models import embedded_gguf, save_model_dir
+    gguf = embedded_gguf('smollm2-135m')
+    tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    cfg_cls, cls = {'llama': (LlamaConfig, LlamaForCausalLM), 'mistral': (MistralConfig, MistralForCausalLM)}[arch]
+    cfg = cfg_cls(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                  num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=4096,
+                  bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    torch.manual_seed(seed)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    return save_model_dir(cls(cfg), tok, dest,
+                          {'name': f'tiny-{arch}-judge', 'fingerprint': f'tiny-{arch}-judge-{seed}'})
+
 def build_mirror(root:Path, n:int=12) -> Path:
     "Write the paper-dry hub mirror into `root`; return it."
     from safetax.data import SETS, read_file, data_dir
     root = Path(root)
     raw = lambda name: read_file(data_dir()/SETS[name].path.format(split='test'))
     tiny_qwen3(root/'Qwen'/'Qwen3-8B')
+    tiny_judge(root/'meta-llama'/'Llama-Guard-3-8B', 'llama')
+    tiny_judge(root/'allenai'/'wildguard', 'mistral')
     ab = raw('advbench').head(n)
     _put(root, 'walledai/AdvBench', 'train', pd.DataFrame({'prompt': ab.goal, 'target': ab.target}))
     hb = raw('harmbench').query("FunctionalCategory == 'standard'").head(n)

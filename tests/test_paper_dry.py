@@ -16,5 +16,10 @@ def test_paper_dry_reproduces_end_to_end(tmp_path):
     assert r.returncode == 0, (r.stdout[-2000:], r.stderr[-3000:])
     claims = pd.read_csv(tmp_path/'figures'/'claims.csv')
     assert set(claims.paper) == {'dgr', 'selfguard', 'cada'}
+    # the papers' judges scored the safety metrics, the phrase judge beside them as a second opinion
+    m = pd.read_csv(tmp_path/'figures'/'baseline'/'metrics.csv')
+    judged = m.dropna(subset=['judge']).groupby('metric').judge.agg(set).to_dict()
+    assert judged['asr'] == {'llama-guard-3'} and judged['over_refusal'] == {'wildguard'}, judged
+    assert m[m.metric == 'asr'].agreement.between(0, 1).all()
     man = json.loads((tmp_path/'figures'/'manifest.json').read_text())
     assert set(man['run']['experiments']) == set(man['experiments']) and man['run']['profile'] == 'paper-dry'
