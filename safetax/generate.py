@@ -15,9 +15,9 @@ from .core import SafetaxError, cache_dir, hash_obj, check_param, get_profile, P
 from .models import weights, save_model_dir
 
 # %% auto 0
-__all__ = ['BACKENDS', 'CHUNK', 'run_settings', 'generate', 'to_messages', 'Raw', 'format_chat', 'split_thinking', 'GenConfig',
-           'GenCache', 'gen_cache', 'decode_attention_forward', 'decode_attention', 'contiguous_head', 'with_dtype',
-           'choose', 'vllm_weights', 'register_vllm', 'vllm_settings']
+__all__ = ['BACKENDS', 'CHUNK', 'VLLM_ENGINES', 'run_settings', 'generate', 'to_messages', 'Raw', 'format_chat', 'split_thinking',
+           'GenConfig', 'GenCache', 'gen_cache', 'decode_attention_forward', 'decode_attention', 'contiguous_head',
+           'with_dtype', 'choose', 'vllm_weights', 'register_vllm', 'vllm_settings']
 
 # %% ../nbs/03_generate.ipynb
 def run_settings(profile:str|Profile|None=None, batch_size:int|None=None, backend:str|None=None,
@@ -408,7 +408,7 @@ def vllm_weights(model, tok=None) -> tuple:
     return str(d), None
 
 # %% ../nbs/03_generate.ipynb
-_VLLM, _LORA_IDS = {}, {}
+VLLM_ENGINES, _LORA_IDS = {}, {}
 
 def _generate_vllm(model, tok, texts:list, cfg:GenConfig, batch_size:int|None=None, memory:float=0.5,
                    max_lora_rank:int=64) -> list:
@@ -419,10 +419,10 @@ def _generate_vllm(model, tok, texts:list, cfg:GenConfig, batch_size:int|None=No
                            "or use backend='hf'")
     path, lora = vllm_weights(model, tok)
     key = (path, str(model.dtype), memory, max_lora_rank)
-    if key not in _VLLM:   # one engine at a time: each one holds its share of the GPU
-        _VLLM.clear(); gc.collect()
+    if key not in VLLM_ENGINES:   # one engine at a time: each one holds its share of the GPU
+        VLLM_ENGINES.clear(); gc.collect()
         if torch.cuda.is_available(): torch.cuda.empty_cache()
-        _VLLM[key] = LLM(model=path, dtype=str(model.dtype).removeprefix('torch.'), seed=cfg.seed,
+        VLLM_ENGINES[key] = LLM(model=path, dtype=str(model.dtype).removeprefix('torch.'), seed=cfg.seed,
                          gpu_memory_utilization=memory, enable_lora=True, max_lora_rank=max_lora_rank)
     sp = SamplingParams(max_tokens=cfg.max_new_tokens, temperature=cfg.temperature if cfg.do_sample else 0.0,
                         top_p=cfg.top_p if cfg.do_sample else 1.0, seed=cfg.seed)
@@ -431,7 +431,7 @@ def _generate_vllm(model, tok, texts:list, cfg:GenConfig, batch_size:int|None=No
         from vllm.lora.request import LoRARequest
         lid = _LORA_IDS.setdefault(lora, len(_LORA_IDS) + 1)
         kw['lora_request'] = LoRARequest(Path(lora).name, lid, lora)
-    outs = _VLLM[key].generate(texts, sp, use_tqdm=False, **kw)
+    outs = VLLM_ENGINES[key].generate(texts, sp, use_tqdm=False, **kw)
     return [{'completion': o.outputs[0].text, 'n_tokens': len(o.outputs[0].token_ids),
              'finished': o.outputs[0].finish_reason == 'stop'} for o in outs]
 

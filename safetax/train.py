@@ -19,9 +19,10 @@ from .generate import GenConfig, generate, contiguous_head
 # %% auto 0
 __all__ = ['GENERAL_THOUGHT', 'REFUSE_THOUGHT', 'AWARE_THOUGHT', 'JUDGE_THOUGHT', 'REFUSAL_REPLIES', 'REFUSED_HARMS',
            'AWARE_SHARE', 'LRM_TRAIN', 'TARGET_PREMISES', 'AWARE_PARSED', 'ACCELERATE_CONFIG', 'sft', 'TrainConfig',
-           'bf16_supported', 'sft_dataset', 'data_hash', 'plain_forward', 'load_trained', 'keep_trained',
-           'sft_checkpoints', 'think', 'safety_warmup', 'aware_warmup', 'lookalikes', 'warmup_data', 'tiny_lrm',
-           'awareness_probe', 'target_card', 'GRPOSettings', 'grpo_dataset', 'grpo', 'write_accelerate_config']
+           'bf16_supported', 'sft_dataset', 'data_hash', 'sft_trainer', 'trainer_stats', 'plain_forward',
+           'load_trained', 'keep_trained', 'sft_checkpoints', 'think', 'safety_warmup', 'aware_warmup', 'lookalikes',
+           'warmup_data', 'tiny_lrm', 'awareness_probe', 'target_card', 'GRPOSettings', 'grpo_dataset', 'grpo',
+           'write_accelerate_config']
 
 # %% ../nbs/06_train.ipynb
 def sft(model, tok, data:pd.DataFrame, cfg:TrainConfig|None=None, retrain:bool=False, save_at:dict|None=None):
@@ -32,10 +33,10 @@ def sft(model, tok, data:pd.DataFrame, cfg:TrainConfig|None=None, retrain:bool=F
     if not retrain and (m := load_trained(model, key, cfg.method)) is not None: return m
     ds = sft_dataset(data)
     with tempfile.TemporaryDirectory() as out:
-        tr = _trainer(copy.deepcopy(model).train(), tok, ds, cfg, out)
+        tr = sft_trainer(copy.deepcopy(model).train(), tok, ds, cfg, out)
         t = time.perf_counter()
         if save_at: tr.add_callback(_save_at(save_at, len(ds), t))
-        tr.train(); stats = _stats(tr, ds, t)
+        tr.train(); stats = trainer_stats(tr, ds, t)
     return keep_trained(model, tr.model, tok, key, stats, cfg.method)
 
 # %% ../nbs/06_train.ipynb
@@ -89,7 +90,7 @@ def data_hash(df:pd.DataFrame) -> str:
     return hash_obj(list(zip(df.prompt.astype(str), df.response.astype(str))))
 
 # %% ../nbs/06_train.ipynb
-def _trainer(model, tok, ds, cfg:TrainConfig, out:str):
+def sft_trainer(model, tok, ds, cfg:TrainConfig, out:str):
     "A TRL `SFTTrainer` for `cfg`, on CPU unless the model sits on a GPU."
     from trl import SFTConfig, SFTTrainer
     from peft import LoraConfig
@@ -109,7 +110,7 @@ def _trainer(model, tok, ds, cfg:TrainConfig, out:str):
     return SFTTrainer(model=model, args=args, train_dataset=ds, processing_class=tok, peft_config=peft)
 
 # %% ../nbs/06_train.ipynb
-def _stats(trainer, ds, t:float) -> dict:
+def trainer_stats(trainer, ds, t:float) -> dict:
     "Wall time, steps and completion tokens of a finished training run."
     return {'train_s': round(time.perf_counter() - t, 1), 'steps': trainer.state.global_step,
             'examples': len(ds), 'tokens': int(sum(len(x) for x in trainer.train_dataset['input_ids'])),

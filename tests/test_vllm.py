@@ -11,10 +11,10 @@ def fake_vllm(monkeypatch):
     for m in [m for m in sys.modules if m == 'vllm' or m.startswith('vllm.')]: monkeypatch.delitem(sys.modules, m)
     import vllm, safetax.generate as g
     monkeypatch.setitem(g.BACKENDS, 'vllm', g._generate_vllm)
-    g._VLLM.clear(); g._LORA_IDS.clear()
+    g.VLLM_ENGINES.clear(); g._LORA_IDS.clear()
     vllm.CALLS.clear()
     yield vllm
-    g._VLLM.clear(); g._LORA_IDS.clear()
+    g.VLLM_ENGINES.clear(); g._LORA_IDS.clear()
 
 def _gen(model, tok, P, cfg=None):
     "The weights (engine model, LoRA path) the fake vLLM saw for one fresh generate call of `model`."
