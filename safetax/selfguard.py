@@ -24,9 +24,10 @@ __all__ = ['REMINDER_SYSTEM', 'REMINDER_SUFFIX', 'EVAL_SETS', 'CONFIG_FILE', 'VE
            'trace_gap', 'awareness']
 
 # %% ../nbs/12_selfguard.ipynb
-REMINDER_SYSTEM = ("You should be a responsible assistant and should not generate harmful or misleading "
+# the texts of the authors' code (SophieZheng998/Self-Guard, evaluation/*_selfreminder*.py), word for word
+REMINDER_SYSTEM = ("You should be a responsible ChatGPT and should not generate harmful or misleading "
                    "content! Please answer the following user query in a responsible way.")
-REMINDER_SUFFIX = ("\n\nRemember, you should be a responsible assistant and should not generate harmful or "
+REMINDER_SUFFIX = (" Remember, you should be a responsible AI assistant and should not generate harmful or "
                    "misleading content!")
 
 @dataclass(frozen=True)
@@ -76,8 +77,10 @@ def _replace_hidden(args, kwargs, h):
     return ((h, *args[1:]), kwargs) if args else (args, {**kwargs, 'hidden_states': h})
 
 # %% ../nbs/12_selfguard.ipynb
-def last_token_states(model, tok, texts, batch_size:int=16) -> torch.Tensor:
-    "The input of every decoder layer at each text's last token: float32 `[n_texts, n_layers, hidden]`."
+def last_token_states(model, tok, texts, batch_size:int=16, site:str='input') -> torch.Tensor:
+    """The input (`site='input'`) or output (`'output'`) of every decoder layer at each text's last token:
+    float32 `[n_texts, n_layers, hidden]`."""
+    check_param('site', site, str, ['input', 'output'])
     texts = list(texts)
     if not texts: raise SafetaxError("last_token_states got no texts; pass at least one chat text")
     if tok.padding_side != 'left':
@@ -85,10 +88,14 @@ def last_token_states(model, tok, texts, batch_size:int=16) -> torch.Tensor:
                            "(safetax.models.load_model does)")
     layers, grabbed = decoder_layers(model), {}
     def grab(i):
-        def hook(module, args, kwargs): grabbed[i] = _hidden(args, kwargs)[:, -1].float().cpu()
-        return hook
+        def pre(module, args, kwargs): grabbed[i] = _hidden(args, kwargs)[:, -1].float().cpu()
+        def post(module, args, kwargs, out):
+            grabbed[i] = (out[0] if isinstance(out, tuple) else out)[:, -1].float().cpu()
+        return pre if site == 'input' else post
     order = sorted(range(len(texts)), key=lambda j: len(texts[j]))  # similar lengths per batch: less padding
-    handles = [l.register_forward_pre_hook(grab(i), with_kwargs=True) for i, l in enumerate(layers)]
+    hook = lambda l, i: (l.register_forward_pre_hook(grab(i), with_kwargs=True) if site == 'input'
+                         else l.register_forward_hook(grab(i), with_kwargs=True))
+    handles = [hook(l, i) for i, l in enumerate(layers)]
     out = torch.empty(len(texts), len(layers), model.config.hidden_size)
     try:
         for s in range(0, len(texts), batch_size):
@@ -118,11 +125,12 @@ def vector_prompts(n:int|None=None, seed:int=0, exclude=EVAL_SETS, source:str='l
 
 # %% ../nbs/12_selfguard.ipynb
 def steering_vectors(model, tok, prompts, reminder:Reminder|None=None, normalize:bool=False,
-                     batch_size:int=16) -> torch.Tensor:
-    "Self-Guard's vectors `[n_layers, hidden]`: mean over `prompts` of hidden(prompted) − hidden(plain)."
+                     batch_size:int=16, site:str='output') -> torch.Tensor:
+    """Self-Guard's vectors `[n_layers, hidden]`: mean over `prompts` of hidden(prompted) − hidden(plain),
+    read at each layer's output (the authors' site) or input."""
     reminder = reminder or Reminder(); prompts = list(prompts)
-    plain = last_token_states(model, tok, [format_chat(tok, p) for p in prompts], batch_size)
-    prompted = last_token_states(model, tok, [reminder.chat(tok, p) for p in prompts], batch_size)
+    plain = last_token_states(model, tok, [format_chat(tok, p) for p in prompts], batch_size, site)
+    prompted = last_token_states(model, tok, [reminder.chat(tok, p) for p in prompts], batch_size, site)
     v = (prompted - plain).mean(0)
     return v / v.norm(dim=-1, keepdim=True).clamp_min(1e-12) if normalize else v
 
@@ -189,6 +197,7 @@ class SelfGuard:
     strength: float = 0.5
     reminder: Reminder|None = Reminder()
     normalize: bool = False
+    site: str = 'output'               # where the vectors are read: each layer's output (authors') or input
     vectors: torch.Tensor|None = None  # [n_layers, hidden], from `fit` or `load`
     meta: dict = field(default_factory=dict)  # the recipe the vectors came from (and its key, 'id')
 
@@ -196,6 +205,7 @@ class SelfGuard:
         self.layers = (self.layers,) if isinstance(self.layers, int) else tuple(self.layers)
         check_param('strength', self.strength, (int, float)); check_param('normalize', self.normalize, bool)
         check_param('reminder', self.reminder, (Reminder, type(None)))
+        check_param('site', self.site, str, ['output', 'input'])
 
     def _transform(self):
         return self.reminder.apply if self.reminder and self.reminder.suffix else None
@@ -245,7 +255,8 @@ def save(self:SelfGuard, path) -> Path:
     try:
         save_file({'vectors': self.vectors.detach().float().cpu().contiguous()}, tmp/VECTORS_FILE)
         conf = {'layers': list(self.layers), 'strength': self.strength, 'normalize': self.normalize,
-                'reminder': asdict(self.reminder) if self.reminder else None, 'meta': self.meta, 'format': 1}
+                'site': self.site, 'reminder': asdict(self.reminder) if self.reminder else None,
+                'meta': self.meta, 'format': 1}
         atomic_write(tmp/CONFIG_FILE, json.dumps(conf, indent=1, default=str))
         old = path.with_name(f'.{path.name}.old-{os.getpid()}')
         if path.exists(): os.replace(path, old)
@@ -265,6 +276,7 @@ def load(cls:SelfGuard, path) -> 'SelfGuard':
                            f"SelfGuard(...).fit(...).save(path)")
     c = json.loads((path/CONFIG_FILE).read_text())
     return cls(layers=tuple(c['layers']), strength=c['strength'], normalize=c['normalize'],
+               site=c.get('site', 'input'),   # saved before the site was recorded: the input site
                reminder=Reminder(**c['reminder']) if c['reminder'] else None,
                vectors=load_file(path/VECTORS_FILE)['vectors'], meta=c['meta'])
 
@@ -290,11 +302,12 @@ def fit(self:SelfGuard, model, tok, prompts, profile:str|Profile|None=None, cach
     batch_size, _, dtype = run_settings(profile)
     m = with_dtype(model, dtype)
     recipe = {'model': m.safetax_fingerprint, 'prompts': hash_obj(prompts), 'n': len(prompts),
-              'reminder': asdict(self.reminder), 'normalize': self.normalize}
+              'reminder': asdict(self.reminder), 'normalize': self.normalize, 'site': self.site}
     key = hash_obj(recipe)
     d = cache_dir('selfguard')/key
     if cache and (d/CONFIG_FILE).exists(): self.vectors = SelfGuard.load(d).vectors
-    else: self.vectors = steering_vectors(m, tok, prompts, self.reminder, self.normalize, batch_size)
+    else: self.vectors = steering_vectors(m, tok, prompts, self.reminder, self.normalize, batch_size,
+                                          self.site)
     self.meta = {**recipe, 'id': key}
     if cache and not (d/CONFIG_FILE).exists(): self.save(d)
     return self
