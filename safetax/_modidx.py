@@ -56,6 +56,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                 'safetax.claims.seeded_name': ('claims.html#seeded_name', 'safetax/claims.py'),
                                 'safetax.claims.sign_test': ('claims.html#sign_test', 'safetax/claims.py')},
             'safetax.compare': { 'safetax.compare.Variant': ('compare.html#variant', 'safetax/compare.py'),
+                                 'safetax.compare.attack_sets': ('compare.html#attack_sets', 'safetax/compare.py'),
+                                 'safetax.compare.attack_table': ('compare.html#attack_table', 'safetax/compare.py'),
                                  'safetax.compare.compare_table': ('compare.html#compare_table', 'safetax/compare.py'),
                                  'safetax.compare.cost_seconds': ('compare.html#cost_seconds', 'safetax/compare.py'),
                                  'safetax.compare.free_memory': ('compare.html#free_memory', 'safetax/compare.py'),
