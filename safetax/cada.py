@@ -129,7 +129,8 @@ def embedding_rule(model, tok, max_length:int=64):
         enc = tok(list(texts), return_tensors='pt', padding=True, truncation=True,
                   max_length=max_length).to(model.device)
         with torch.inference_mode():
-            h = model(**enc, output_hidden_states=True).hidden_states[-1].float()
+            # the hidden states only: one position's logits, never batch × length × vocabulary
+            h = model(**enc, output_hidden_states=True, logits_to_keep=1).hidden_states[-1].float()
         m = enc['attention_mask'][..., None].float()
         return torch.nn.functional.normalize((h * m).sum(1) / m.sum(1), dim=-1)
     memo = {}
