@@ -1,5 +1,5 @@
 """The library's shape (issue 16): papers do not import each other, no private name crosses a module,
-modules stay readable, and every notebook line fits in 110 characters."""
+modules stay readable, every notebook line fits in 110 characters and every cell has an id."""
 import ast, json, re
 from conftest import ROOT
 
@@ -38,3 +38,8 @@ def test_notebook_lines_fit_110_characters():
            for line in ''.join(c['source']).splitlines()
            if len(line) > 110 and not (c['cell_type'] == 'markdown' and line.lstrip().startswith('|'))]
     assert not bad, f"{len(bad)} lines over 110 characters, e.g. {bad[:5]}"
+
+def test_every_notebook_cell_has_an_id():
+    "nbformat 4.5 cell ids: a notebook written without them makes the docs build warn, and the site test fail."
+    bad = sorted({str(nb.relative_to(ROOT)) for nb, c in _cells() if not c.get('id')})
+    assert not bad, f"cells without an id in {bad}; give each cell one (nbformat's normalize() does)"
