@@ -50,9 +50,7 @@ use_cpu: false
 
 def write_fsdp_config(path='accelerate_fsdp.yaml', num_processes:int=8) -> str:
     "Write `FSDP_CONFIG` (with `num_processes` GPUs) to `path`; return the path."
-    check_param('num_processes', num_processes, int)
-    Path(path).write_text(FSDP_CONFIG.replace('num_processes: 8', f'num_processes: {num_processes}'))
-    return str(path)
+    return train.write_accelerate_config(path, num_processes, FSDP_CONFIG)
 
 # %% ../nbs/09_launch.ipynb
 def split_batch(cfg:TrainConfig, n:int) -> TrainConfig:

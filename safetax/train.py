@@ -426,8 +426,9 @@ same_network: true
 use_cpu: false
 """
 
-def write_accelerate_config(path='accelerate_grpo.yaml', num_processes:int=8) -> str:
-    "Write `ACCELERATE_CONFIG` (with `num_processes` GPUs) to `path`; return the path."
+def write_accelerate_config(path='accelerate_grpo.yaml', num_processes:int=8,
+                            config:str=ACCELERATE_CONFIG) -> str:
+    "Write accelerate `config` (`ACCELERATE_CONFIG`: DeepSpeed for GRPO) for `num_processes` GPUs to `path`."
     check_param('num_processes', num_processes, int)
-    Path(path).write_text(ACCELERATE_CONFIG.replace('num_processes: 8', f'num_processes: {num_processes}'))
+    Path(path).write_text(config.replace('num_processes: 8', f'num_processes: {num_processes}'))
     return str(path)
