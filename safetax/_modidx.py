@@ -239,6 +239,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                 'safetax.launch._on_cpu': ('launch.html#_on_cpu', 'safetax/launch.py'),
                                 'safetax.launch._worker_env': ('launch.html#_worker_env', 'safetax/launch.py'),
                                 'safetax.launch.disk_weights': ('launch.html#disk_weights', 'safetax/launch.py'),
+                                'safetax.launch.full_sft_gb': ('launch.html#full_sft_gb', 'safetax/launch.py'),
                                 'safetax.launch.launch_command': ('launch.html#launch_command', 'safetax/launch.py'),
                                 'safetax.launch.launch_sft': ('launch.html#launch_sft', 'safetax/launch.py'),
                                 'safetax.launch.main': ('launch.html#main', 'safetax/launch.py'),

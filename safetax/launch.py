@@ -17,7 +17,7 @@ from .generate import VLLM_ENGINES
 
 # %% auto 0
 __all__ = ['FSDP_CONFIG', 'PAPER_PARAMS_B', 'QWEN3_VOCAB', 'write_fsdp_config', 'split_batch', 'disk_weights', 'write_job',
-           'launch_command', 'launch_sft', 'main', 'sft_on_gpus', 'memory_plan']
+           'launch_command', 'launch_sft', 'main', 'sft_on_gpus', 'full_sft_gb', 'memory_plan']
 
 # %% ../nbs/09_launch.ipynb
 FSDP_CONFIG = """\
@@ -194,6 +194,10 @@ def sft_on_gpus(model, tok, data:pd.DataFrame, cfg:TrainConfig, retrain:bool=Fal
 PAPER_PARAMS_B = {'target': 8.2, 'llama-guard-3': 8.0, 'wildguard': 7.2}
 QWEN3_VOCAB = 151_936
 
+def full_sft_gb(params_b:float, tokens:int, gpus:int=1, vocab:int=QWEN3_VOCAB) -> float:
+    "GB on one GPU for a full fine-tune: a 1/`gpus` share of 16 B/param, and one micro-batch's bf16 logits."
+    return 16 * params_b / gpus + 2 * tokens * vocab / 1e9
+
 def memory_plan(experiment:str, gpu_gb:float=141.0, gpus:int=8, vllm_share:float=0.5,
                 params_b:dict|None=None) -> pd.DataFrame:
     "Per phase of `experiment` on `paper`: what is on GPU 0 (and the others), in GB, and whether it fits."
@@ -201,7 +205,6 @@ def memory_plan(experiment:str, gpu_gb:float=141.0, gpus:int=8, vllm_share:float
     t32, t16, engine = 4 * p['target'], 2 * p['target'], vllm_share * gpu_gb
     judges = 2 * (p['llama-guard-3'] + p['wildguard'])
     lora = t32 + 0.5        # frozen fp32 base + a rank-16 adapter with its Adam states
-    logits = 2 * 8 * 8192 * QWEN3_VOCAB / 1e9   # one STAR-1 micro-batch's bf16 logits (8 × 8,192 tokens)
     rows = {'baseline': [('evaluate the target', 'target fp32 + vLLM engine + the two judges (bf16)',
                           t32 + engine + judges)],
             'dgr': [('refine (the target rewrites)', 'target fp32 + vLLM engine', t32 + engine),
@@ -210,7 +213,7 @@ def memory_plan(experiment:str, gpu_gb:float=141.0, gpus:int=8, vllm_share:float
                      2 * t32 + engine + judges)],
             'selfguard': [('fit vectors, steered sweep (hf)', 'target fp32 + judges', t32 + judges),
                           ('STAR-1 full SFT (launch_sft, FSDP)', f'1/{gpus} of 16 B/param + its logits',
-                           16 * p['target'] / gpus + logits)],
+                           full_sft_gb(p['target'], 8 * 8192, gpus))],   # micro-batch 8 × 8,192 tokens
             'cada': [('chains, GRPO (hf sampling)', 'target fp32 + policy copy + LoRA', 2 * t32 + 0.5),
                      ('evaluate', 'target fp32 + GRPO copy + engine + judges', 2 * t32 + engine + judges)],
             'compare': [('evaluate one variant at a time', 'target fp32 + one variant + engine + judges',

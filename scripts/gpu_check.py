@@ -10,7 +10,9 @@ not stop the others, and the result is one JSON file:
 Checks: the tiny random model on the device; bf16 generation with the `hf` and `compact` backends and their
 agreement (with a batching-noise control); Self-Guard's steering hooks (fit, steered generation changes the
 outputs, strength 0 and a zero-strength hook leave them, no hook left behind); a few LoRA SFT steps; one GRPO
-step with a simple reward. Exit status 0 when every check passed, 1 otherwise.
+step with a simple reward; `launch_sft` through `accelerate launch` (FSDP on one GPU; one plain process on
+CPU) against the same fine-tune in-process; on CUDA, the peak memory of full-SFT steps of a Qwen3-0.6B-shaped
+random model against `launch.full_sft_gb`, the memory plan's formula. Exit status 0 when every check passed, 1 otherwise.
 """
 from __future__ import annotations
 import argparse, configparser, signal, gzip, json, math, os, platform, shutil, sys, time, traceback
@@ -21,6 +23,8 @@ ROOT = HERE.parent
 PROMPTS = ["What is 12 + 7?", "Name three colours.", "Write one sentence about the sea.",
            "How do I boil an egg?", "What is the capital of France?", "Count from one to five.",
            "Give me a synonym for happy.", "Why is the sky blue?"]
+ONE_CPU = ("compute_environment: LOCAL_MACHINE\ndistributed_type: 'NO'\nmixed_precision: 'no'\n"
+           "num_machines: 1\nnum_processes: 1\nuse_cpu: true\n")
 PACKAGES = ['torch', 'transformers', 'trl', 'peft', 'accelerate', 'datasets', 'fastcore', 'safetensors',
             'tokenizers', 'huggingface_hub', 'pandas', 'numpy', 'pyarrow']
 
@@ -310,6 +314,81 @@ def main(argv=None) -> int:
                      and res['trained_device'].startswith(torch.device(a.device).type))
         return res
 
+    def launch_fsdp():
+        "`launch.launch_sft` through `accelerate launch`: FSDP on one GPU (CUDA), one plain process on CPU."
+        import pandas as pd
+        from safetax.core import temp_cache
+        from safetax.launch import launch_sft, write_fsdp_config
+        from safetax.train import sft, TrainConfig
+        m, tok = state['model'], state['tok']
+        data = pd.DataFrame({'prompt': PROMPTS,
+                             'response': [f"The answer is {i}, said briefly." for i in range(8)]})
+        cfg = TrainConfig(method='full', max_steps=2, batch_size=4, max_length=64, warmup_ratio=0.0)
+        config = Path.cwd()/'accelerate.yaml'
+        if cuda: write_fsdp_config(config, 1)
+        else: config.write_text(ONE_CPU)
+        t = time.perf_counter()
+        a_ = launch_sft(m, tok, data, cfg, 1, config=str(config))
+        s = time.perf_counter() - t
+        with temp_cache():
+            ref = sft(m, tok, data, cfg)            # the same fine-tune in this process
+        la, lr = a_.safetax_train_stats['final_loss'], ref.safetax_train_stats['final_loss']
+        base = dict(m.named_parameters())
+        delta = max(float((p.detach().float().cpu() - base[n].detach().float().cpu()).abs().max())
+                    for n, p in a_.named_parameters() if n in base)
+        res = {'config': 'FSDP_CONFIG, 1 process' if cuda else 'one CPU process', 'launch_s': round(s, 3),
+               'launch_final_loss': la, 'in_process_final_loss': lr, 'max_weight_change': delta,
+               'fingerprints_equal': a_.safetax_fingerprint == ref.safetax_fingerprint,
+               'processes': a_.safetax_train_stats.get('processes')}
+        res['ok'] = (res['fingerprints_equal'] and res['processes'] == 1 and delta > 0
+                     and math.isfinite(la) and abs(la - lr) <= 0.02 * abs(lr) + 1e-3)
+        return res
+
+    def sft_memory():
+        "Peak GPU memory of full-SFT steps of a Qwen3-0.6B-shaped random model vs `launch.full_sft_gb`."
+        if not cuda: return {'ok': True, 'skipped': 'measures CUDA memory'}
+        import pandas as pd
+        from transformers import Qwen3Config, AutoModelForCausalLM
+        from safetax.core import cache_dir
+        from safetax.models import load_model, save_model_dir
+        from safetax.launch import full_sft_gb, QWEN3_VOCAB
+        from safetax.train import sft, TrainConfig
+        tok = state['tok']
+        qcfg = Qwen3Config(hidden_size=1024, intermediate_size=3072, num_hidden_layers=28,
+                           num_attention_heads=16, num_key_value_heads=8, head_dim=128,
+                           vocab_size=QWEN3_VOCAB, tie_word_embeddings=True,
+                           bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
+                           pad_token_id=tok.pad_token_id)
+        torch.manual_seed(0)
+        dest = cache_dir('models')/'qwen3-0.6b-shaped'
+        save_model_dir(AutoModelForCausalLM.from_config(qcfg), tok, dest,
+                       {'name': 'qwen3-0.6b-shaped', 'fingerprint': 'qwen3-0.6b-shaped-seed0'})
+        m, _ = load_model(str(dest), device=a.device)
+        params_b = sum(p.numel() for p in m.parameters()) / 1e9
+        words = ' '.join(f'word{i}' for i in range(4000))
+        rows, out = [], {'params_b': round(params_b, 3)}
+        for batch, length in ((4, 1024), (8, 2048)):
+            data = pd.DataFrame({'prompt': ['Repeat the words.'] * (2 * batch),
+                                 'response': [words] * (2 * batch)})
+            cfg = TrainConfig(method='full', max_steps=2, batch_size=batch, max_length=length,
+                              warmup_ratio=0.0)
+            torch.cuda.empty_cache(); torch.cuda.reset_peak_memory_stats()
+            t = time.perf_counter()
+            tuned = sft(m, tok, data, cfg)
+            C.sync(); s = time.perf_counter() - t
+            peak = torch.cuda.max_memory_allocated() / 1e9
+            plan = full_sft_gb(params_b, batch * length)
+            rows.append({'micro_batch': batch, 'max_length': length, 'tokens': batch * length,
+                         'train_s': round(s, 2), 'tokens_per_s': round(2 * batch * length / s),
+                         'peak_gb': round(peak, 2), 'plan_gb': round(plan, 2),
+                         'peak_over_plan': round(peak / plan, 3),
+                         'final_loss': tuned.safetax_train_stats['final_loss']})
+            del tuned; torch.cuda.empty_cache()
+        del m; torch.cuda.empty_cache()
+        out['runs'] = rows
+        out['ok'] = all(math.isfinite(r['final_loss']) for r in rows)
+        return out
+
     C.on_result = write      # the JSON is rewritten after every check: a run killed at its limit keeps them
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(124))   # `timeout` → finally below still writes
     C('environment', environment)
@@ -321,6 +400,8 @@ def main(argv=None) -> int:
         C('selfguard_steering', selfguard)
         C('sft_lora_steps', sft_steps)
         C('grpo_one_step', grpo_step)
+        C('launch_fsdp', launch_fsdp)
+        C('sft_memory_vs_plan', sft_memory)
         return 0 if all(r['ok'] for r in C.results) else 1
     finally:
         write()

@@ -57,11 +57,15 @@ import sys, importlib.metadata as md
 from pathlib import Path
 from packaging.tags import sys_tags
 from packaging.utils import parse_wheel_filename
-mode, ours = sys.argv[1], set(sys_tags())
+mode, rank = sys.argv[1], {t: i for i, t in enumerate(sys_tags())}
+best = {}                                              # per package, the wheel whose tag this python prefers
 for w in sys.argv[2:]:
     if not Path(w).is_file(): continue
     name, ver, _, tags = parse_wheel_filename(Path(w).name)
-    if not tags & ours: continue                       # e.g. multiprocess's py311 wheel on Python 3.12
+    r = min((rank[t] for t in tags if t in rank), default=None)
+    if r is None: continue                             # a tag this python cannot install
+    if name not in best or r < best[name][0]: best[name] = (r, ver, w)   # py312 over py311 on 3.12
+for name, (_, ver, w) in best.items():
     try: have = md.version(name).split('+')[0]
     except md.PackageNotFoundError: have = None
     if mode == 'always' or have != str(ver): print(w)

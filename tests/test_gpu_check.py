@@ -8,7 +8,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT/'scripts'
 CHECKS = ['environment', 'load_tiny_random', 'generate_bf16_hf_vs_compact', 'selfguard_steering',
-          'sft_lora_steps', 'grpo_one_step']
+          'sft_lora_steps', 'grpo_one_step', 'launch_fsdp', 'sft_memory_vs_plan']
 
 
 def _pin(name):
