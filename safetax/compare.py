@@ -4,15 +4,15 @@
 
 # %% ../nbs/20_compare.ipynb 2
 from __future__ import annotations
-import gc
 from dataclasses import dataclass
 from typing import Callable
-import numpy as np, pandas as pd, torch
+import numpy as np, pandas as pd
 from .core import SafetaxError, get_profile, Profile, profile_sizes
 from .data import attacked_prompts, JAILBREAKS
 from .metrics import eval_sets, gen_config, score, rate_ci
 from .claims import outcome_matrix, sign_test
 from .train import sft
+from .models import free_memory
 from .dgr import source_set, refine
 from .dgr_eval import dgr_sizes
 from .cada import training_mix, safety_chains, sft_on_chains, da_arms, cada_grpo
@@ -21,9 +21,8 @@ from .selfguard import SelfGuard
 from .selfguard_eval import operating_point
 
 # %% auto 0
-__all__ = ['VANILLA', 'WINNER_SPECS', 'THINK_PREFILL', 'COMPARE_SIZES', 'Variant', 'free_memory', 'variant', 'variants',
-           'compare_table', 'cost_seconds', 'pareto', 'with_objectives', 'plot_frontier', 'winners', 'attack_sets',
-           'attack_table']
+__all__ = ['VANILLA', 'WINNER_SPECS', 'THINK_PREFILL', 'COMPARE_SIZES', 'Variant', 'variant', 'variants', 'compare_table',
+           'cost_seconds', 'pareto', 'with_objectives', 'plot_frontier', 'winners', 'attack_sets', 'attack_table']
 
 # %% ../nbs/20_compare.ipynb
 VANILLA = SelfGuard(reminder=None, strength=0.0)   # plain prompt, no steering
@@ -37,11 +36,6 @@ class Variant:
     fingerprint: str
     train_s: float = 0.0    # training seconds, its own and those of the models it was built on
     steps: int = 0          # training steps, likewise
-
-def free_memory():
-    "Return the memory of models no longer referenced (and the GPU's cache) before the next one loads."
-    gc.collect()
-    if torch.cuda.is_available(): torch.cuda.empty_cache()
 
 def variant(load:Callable, guard:SelfGuard=VANILLA, on:Callable|None=None) -> Variant:
     "A `Variant`: its model loaded once (trained if not cached) for its cost and, with `on`, its guard."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_generate.ipynb 2
 from __future__ import annotations
-import functools, gc, json, sqlite3, importlib.util, copy, weakref
+import functools, json, sqlite3, importlib.util, copy, weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from pathlib import Path
@@ -12,7 +12,7 @@ import numpy as np, pandas as pd, torch
 from tqdm.auto import tqdm
 from transformers import GenerationConfig
 from .core import SafetaxError, cache_dir, hash_obj, check_param, get_profile, Profile
-from .models import weights, save_model_dir
+from .models import weights, save_model_dir, free_memory
 
 # %% auto 0
 __all__ = ['BACKENDS', 'CHUNK', 'VLLM_ENGINES', 'run_settings', 'generate', 'to_messages', 'Raw', 'format_chat', 'split_thinking',
@@ -395,11 +395,11 @@ def choose(model, tok, texts, options, temperature:float=0.0, seed:int=0, profil
                          **{f'p_{o}': probs[:, j] for j, o in enumerate(options)}})
 
 # %% ../nbs/03_generate.ipynb
-def vllm_weights(model, tok=None) -> tuple:
+def vllm_weights(model, tok=None, merge:bool=False) -> tuple:
     """`(model folder or hub id, LoRA adapter folder or None)` vLLM generates `model` from: its base and
-    its one adapter, or (several adapters stacked) a merged copy saved in the cache once."""
+    its one adapter, or (several adapters stacked, or `merge`) a merged copy saved in the cache once."""
     base, loras = weights(model)
-    if len(loras) <= 1: return base, (loras[0] if loras else None)
+    if not loras or (len(loras) == 1 and not merge): return base, (loras[0] if loras else None)
     fp = _model_fingerprint(model)
     d = cache_dir('models')/f'merged-{hash_obj(fp, 16)}'
     if not (d/'safetax.json').exists():
@@ -420,8 +420,7 @@ def _generate_vllm(model, tok, texts:list, cfg:GenConfig, batch_size:int|None=No
     path, lora = vllm_weights(model, tok)
     key = (path, str(model.dtype), memory, max_lora_rank)
     if key not in VLLM_ENGINES:   # one engine at a time: each one holds its share of the GPU
-        VLLM_ENGINES.clear(); gc.collect()
-        if torch.cuda.is_available(): torch.cuda.empty_cache()
+        VLLM_ENGINES.clear(); free_memory()
         VLLM_ENGINES[key] = LLM(model=path, dtype=str(model.dtype).removeprefix('torch.'), seed=cfg.seed,
                          gpu_memory_utilization=memory, enable_lora=True, max_lora_rank=max_lora_rank)
     sp = SamplingParams(max_tokens=cfg.max_new_tokens, temperature=cfg.temperature if cfg.do_sample else 0.0,

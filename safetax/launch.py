@@ -4,13 +4,13 @@
 
 # %% ../nbs/09_launch.ipynb 2
 from __future__ import annotations
-import gc, json, os, shutil, subprocess, sys, tempfile, time
+import json, os, shutil, subprocess, sys, tempfile, time
 from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
 import pandas as pd, torch
 from .core import SafetaxError, atomic_write, cache_dir, check_param, hash_obj, hub_mirror
-from .models import adapter_key, save_model_dir, weights
+from .models import adapter_key, save_model_dir, weights, free_memory
 from . import train   # sft_trainer and trainer_stats: `sft`'s settings and stats, shared
 from .train import TrainConfig, sft_dataset, data_hash, load_trained, sft
 from .generate import VLLM_ENGINES
@@ -133,8 +133,7 @@ def launch_sft(model, tok, data:pd.DataFrame, cfg:TrainConfig, num_processes:int
                            f"{torch.cuda.device_count()}; use safetax.train.sft or pass a config= for it")
     job = write_job(model, tok, data, cfg, key); log = job/'launch.log'
     config = config or write_fsdp_config(job/'accelerate.yaml', num_processes)
-    VLLM_ENGINES.clear(); gc.collect()        # a vLLM engine would keep its share of GPU 0 from the workers
-    if torch.cuda.is_available(): torch.cuda.empty_cache()
+    VLLM_ENGINES.clear(); free_memory()       # a vLLM engine would keep its share of GPU 0 from the workers
     with _on_cpu(model, offload), open(log, 'w') as f:
         rc = subprocess.run(launch_command(job, config, num_processes), env=_worker_env(), stdout=f,
                             stderr=subprocess.STDOUT).returncode

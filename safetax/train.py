@@ -15,6 +15,7 @@ from .data import load_arith, load_prompts, whole_sentences, training_prompts, d
 from .judges import awareness_prompts, parse_harmful
 from .metrics import rate_ci, gen_config
 from .generate import GenConfig, generate, contiguous_head
+from .heads import HEADS, sft_class, grpo_class
 
 # %% auto 0
 __all__ = ['GENERAL_THOUGHT', 'REFUSE_THOUGHT', 'AWARE_THOUGHT', 'JUDGE_THOUGHT', 'REFUSAL_REPLIES', 'REFUSED_HARMS',
@@ -56,6 +57,7 @@ class TrainConfig:
     warmup_ratio: float = 0.05      # share of steps with linear warm-up
     bf16: bool|None = None          # None: use bf16 autocast where the hardware supports it
     group_by_length: bool = True    # batches of similar length: less padding (False: random batches)
+    head: str = 'completion'        # LM head on completion rows ('trl': TRL's head on every row)
     seed: int = 0
 
     def __post_init__(self):
@@ -64,6 +66,7 @@ class TrainConfig:
             check_param(k, getattr(self, k), int)
         for k in ('lr', 'epochs', 'warmup_ratio'): check_param(k, getattr(self, k), (int, float))
         check_param('group_by_length', self.group_by_length, bool)
+        check_param('head', self.head, str, list(HEADS))
 
 # %% ../nbs/06_train.ipynb
 def bf16_supported(device:str='cpu') -> bool:
@@ -91,8 +94,8 @@ def data_hash(df:pd.DataFrame) -> str:
 
 # %% ../nbs/06_train.ipynb
 def sft_trainer(model, tok, ds, cfg:TrainConfig, out:str):
-    "A TRL `SFTTrainer` for `cfg`, on CPU unless the model sits on a GPU."
-    from trl import SFTConfig, SFTTrainer
+    "A TRL `SFTTrainer` (`heads.sft_class(cfg.head)`) for `cfg`, on CPU unless the model sits on a GPU."
+    from trl import SFTConfig
     from peft import LoraConfig
     cpu = model.device.type == 'cpu'
     args = SFTConfig(output_dir=out, learning_rate=cfg.lr, num_train_epochs=cfg.epochs,
@@ -107,7 +110,8 @@ def sft_trainer(model, tok, ds, cfg:TrainConfig, out:str):
                      report_to='none', logging_steps=1, dataloader_num_workers=0, disable_tqdm=False)
     peft = LoraConfig(r=cfg.r, lora_alpha=cfg.alpha, target_modules=cfg.target_modules, lora_dropout=0.0,
                       task_type='CAUSAL_LM') if cfg.method == 'lora' else None
-    return SFTTrainer(model=model, args=args, train_dataset=ds, processing_class=tok, peft_config=peft)
+    return sft_class(cfg.head)(model=model, args=args, train_dataset=ds, processing_class=tok,
+                               peft_config=peft)
 
 # %% ../nbs/06_train.ipynb
 def trainer_stats(trainer, ds, t:float) -> dict:
@@ -340,9 +344,11 @@ class GRPOSettings:
     use_vllm: bool = False
     vllm_mode: str = 'colocate'
     bf16: bool|None = None
+    head: str = 'completion'          # log-probabilities from completion rows only ('trl': every row)
     seed: int = 0
 
     def __post_init__(self):
+        check_param('head', self.head, str, list(HEADS))
         for k in ('r', 'alpha', 'max_steps', 'batch_size', 'grad_accum', 'num_generations',
                   'max_completion_length', 'seed'):
             check_param(k, getattr(self, k), int)
@@ -384,7 +390,6 @@ def grpo(model, tok, data:pd.DataFrame, reward_funcs, cfg:GRPOSettings|None=None
          retrain:bool=False):
     """GRPO + LoRA on `model`'s own samples for `data` (`prompt` + `columns`); cached like `sft`.
     Returns a merged copy."""
-    from trl import GRPOTrainer
     from peft import LoraConfig
     cfg = cfg or GRPOSettings(); reward_funcs = list(reward_funcs)
     cols = [data.prompt.astype(str)] + [data[c].astype(str) for c in columns]
@@ -396,9 +401,9 @@ def grpo(model, tok, data:pd.DataFrame, reward_funcs, cfg:GRPOSettings|None=None
                       task_type='CAUSAL_LM')
     with tempfile.TemporaryDirectory() as out:
         policy = copy.deepcopy(model).train()
-        tr = GRPOTrainer(model=policy, reward_funcs=reward_funcs,
-                         args=_grpo_args(model, cfg, len(reward_funcs), out),
-                         train_dataset=ds, processing_class=tok, peft_config=peft)
+        tr = grpo_class(cfg.head)(model=policy, reward_funcs=reward_funcs,
+                                  args=_grpo_args(model, cfg, len(reward_funcs), out),
+                                  train_dataset=ds, processing_class=tok, peft_config=peft)
         t = time.perf_counter()
         # TRL samples with model.generate: see generate.contiguous_head
         with contiguous_head(policy): tr.train()
