@@ -53,6 +53,8 @@ def sft_class(head:str='completion'):
     if head == 'trl': return SFTTrainer
     class CompletionSFTTrainer(SFTTrainer):
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            if model is not self.accelerator.unwrap_model(model):   # DDP/FSDP: their forward syncs
+                return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
             loss = completion_loss(model, inputs, self.accelerator.autocast(), num_items_in_batch)
             if self.args.average_tokens_across_devices and num_items_in_batch is not None:
                 loss = loss * self.accelerator.num_processes      # as TRL: DDP averages the gradients
@@ -68,6 +70,9 @@ def grpo_class(head:str='completion'):
     class CompletionGRPOTrainer(GRPOTrainer):
         def _get_per_token_logps_and_entropies(self, model, input_ids, attention_mask, logits_to_keep,
                                                batch_size=None, compute_entropy=False, **kw):
+            if model is not self.accelerator.unwrap_model(model):   # DDP/FSDP: their forward syncs
+                return super()._get_per_token_logps_and_entropies(
+                    model, input_ids, attention_mask, logits_to_keep, batch_size, compute_entropy, **kw)
             out = [completion_logps(model, input_ids[i:i + (batch_size or len(input_ids))],
                                     attention_mask[i:i + (batch_size or len(input_ids))], logits_to_keep,
                                     self.temperature, self.accelerator.autocast(), compute_entropy)
