@@ -73,10 +73,10 @@ def grpo_class(head:str='completion'):
             if model is not self.accelerator.unwrap_model(model):   # DDP/FSDP: their forward syncs
                 return super()._get_per_token_logps_and_entropies(
                     model, input_ids, attention_mask, logits_to_keep, batch_size, compute_entropy, **kw)
-            out = [completion_logps(model, input_ids[i:i + (batch_size or len(input_ids))],
-                                    attention_mask[i:i + (batch_size or len(input_ids))], logits_to_keep,
+            bs = batch_size or len(input_ids)
+            out = [completion_logps(model, input_ids[i:i + bs], attention_mask[i:i + bs], logits_to_keep,
                                     self.temperature, self.accelerator.autocast(), compute_entropy)
-                   for i in range(0, len(input_ids), batch_size or len(input_ids))]
+                   for i in range(0, len(input_ids), bs)]
             ent = torch.cat([e for _, e in out]) if compute_entropy else None
             return torch.cat([lp for lp, _ in out]), ent, None
     return CompletionGRPOTrainer
