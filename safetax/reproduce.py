@@ -16,7 +16,7 @@ __all__ = ['EXPERIMENTS', 'BENCHMARKS', 'CLAIM_PAPERS', 'SCOREBOARD', 'experimen
 
 # %% ../nbs/90_reproduce.ipynb
 EXPERIMENTS = ['model_card', 'judge_calibration', 'baseline', 'dgr', 'selfguard', 'cada', 'compare']
-BENCHMARKS = ['bench']  # not part of the main job: run with --only bench
+BENCHMARKS = ['bench', 'target']  # not part of the main job: run with --only NAME
 
 def experiment_path(name:str) -> Path:
     "The source notebook of experiment (or benchmark) `name`."

@@ -268,15 +268,15 @@ def warmup_data(model, tok, n_arith:int=400, n_general:int=200, n_harmful:int=0,
 # %% ../nbs/06_train.ipynb
 LRM_TRAIN = TrainConfig(method="lora", r=32, alpha=64, lr=1e-3, epochs=1, batch_size=8, max_length=192)
 
-def tiny_lrm(profile:str|Profile='cpu', cfg:TrainConfig=LRM_TRAIN):
+def tiny_lrm(profile:str|Profile='cpu', cfg:TrainConfig=LRM_TRAIN, seed:int|None=None):
     """The profile's target reasoning model as `(model, tok)`: the warm-up fine-tune of its base (or the
-    hub LRM on `paper`)."""
-    P = get_profile(profile)
+    hub LRM on `paper`); `seed` (default: the profile's) draws the warm-up data and seeds its training."""
+    P = get_profile(profile); seed = P.seed if seed is None else seed
     base, tok = load_model(P.model, device=P.device)
     if P.lrm_arith == 0: return base, tok
-    data = warmup_data(base, tok, P.lrm_arith, P.lrm_general, P.lrm_harmful, P.lrm_aware, seed=P.seed,
+    data = warmup_data(base, tok, P.lrm_arith, P.lrm_general, P.lrm_harmful, P.lrm_aware, seed=seed,
                        profile=P)
-    cfg = replace(cfg, epochs=P.lrm_epochs)
+    cfg = replace(cfg, epochs=P.lrm_epochs, seed=seed)
     return sft(base, tok, data[['prompt', 'response']], cfg), tok
 
 # %% ../nbs/06_train.ipynb

@@ -31,3 +31,9 @@ def test_paper_profile_offline_fails_at_once(monkeypatch):
     r = subprocess.run([sys.executable, '-m', 'safetax.reproduce', '--profile', 'paper'], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1
     assert "profile 'paper' needs the Hugging Face hub" in r.stderr
+
+def test_target_seeds_parameter_one_line_error(figures_tmp, tmp_path):
+    with pytest.raises(pm.PapermillExecutionError) as e:
+        pm.execute_notebook(experiment_path('target'), tmp_path/'bad.ipynb', parameters={'profile': 'smoke', 'seeds': [0, 0]},
+                            cwd=experiment_path('target').parent, kernel_name='python3', progress_bar=False)
+    assert e.value.ename == 'SafetaxError' and 'pass a list of distinct integers' in e.value.evalue
