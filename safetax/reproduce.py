@@ -4,7 +4,8 @@
 
 # %% ../nbs/90_reproduce.ipynb 2
 from __future__ import annotations
-import argparse, json, os, re, resource, sys, time
+import argparse, json, multiprocessing, os, re, resource, sys, time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from .core import (SafetaxError, get_profile, repo_root, figures_dir, hash_obj, sha256_file,
                           atomic_write, update_manifest, save_table, DEFAULT_PROFILE)
@@ -60,21 +61,29 @@ def _rel(p:Path) -> str:
     p, root = Path(p).resolve(), repo_root().resolve()
     return str(p.relative_to(root)) if p.is_relative_to(root) else str(p)
 
-def run_experiment(name:str, profile:str, log=print) -> float:
-    "Execute experiment `name` under `profile` with papermill; return its wall time in seconds."
+def _papermill(src:Path, dst:Path, profile:str) -> tuple:
+    """Execute `src` into `dst` with papermill: `(error, peak)`, error `None` or `(cell, name, message)`;
+    peak: the largest resident memory (GiB) of this process's children (in a fork: its one kernel)."""
     import papermill as pm
-    src, dst = experiment_path(name), run_dir(profile)/f'{name}.ipynb'
-    _set_stamp(name, profile, None)  # first: a run killed from here on leaves the experiment not done
-    t = time.perf_counter()
     try:
         pm.execute_notebook(src, dst, parameters={'profile': profile}, cwd=src.parent, kernel_name='python3',
                             progress_bar=False, log_output=False)
+        err = None
     except pm.PapermillExecutionError as e:
-        raise SafetaxError(f"experiment '{name}' failed in cell {e.exec_count}: {e.ename}: "
-                           f"{str(e.evalue).splitlines()[0] if e.evalue else ''} "
-                           f"(executed notebook: {dst})") from None
+        err = (e.exec_count, e.ename, str(e.evalue).splitlines()[0] if e.evalue else '')
+    return err, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
+
+def run_experiment(name:str, profile:str, log=print) -> float:
+    "Execute experiment `name` under `profile` with papermill; return its wall time in seconds."
+    src, dst = experiment_path(name), run_dir(profile)/f'{name}.ipynb'
+    _set_stamp(name, profile, None)  # first: a run killed from here on leaves the experiment not done
+    t = time.perf_counter()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context('fork')) as ex:  # its kernel's peak
+        err, peak = ex.submit(_papermill, src, dst, profile).result()
+    if err:
+        raise SafetaxError(f"experiment '{name}' failed in cell {err[0]}: {err[1]}: {err[2]} "
+                           f"(executed notebook: {dst})")
     wall = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20  # GiB: largest child (kernel) yet
     update_manifest(figures_dir(profile), name, wall_s=round(wall, 1), peak_rss_gib=round(peak, 2),
                     executed=_rel(dst))
     _set_stamp(name, profile, code_stamp(name, profile))
