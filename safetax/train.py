@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from .core import SafetaxError, cache_dir, hash_obj, check_param, get_profile, Profile
 from .models import (adapter_key, adapter_dir, has_adapter, save_adapter, load_adapter, load_model,
-                            save_model_dir, weights)
+                            save_model_dir, weights, trimming, free_memory)
 from .data import load_arith, load_prompts, whole_sentences, training_prompts, disjoint, sample
 from .judges import awareness_prompts, parse_harmful
 from .metrics import rate_ci, gen_config
@@ -38,7 +38,8 @@ def sft(model, tok, data:pd.DataFrame, cfg:TrainConfig|None=None, retrain:bool=F
         t = time.perf_counter()
         if save_at: tr.add_callback(_save_at(save_at, len(ds), t))
         tr.train(); stats = trainer_stats(tr, ds, t)
-    return keep_trained(model, tr.model, tok, key, stats, cfg.method)
+    m = keep_trained(model, tr.model, tok, key, stats, cfg.method)
+    del tr; free_memory(); return m   # the trainer's optimiser, data and graphs: back to the system
 
 # %% ../nbs/06_train.ipynb
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def sft_trainer(model, tok, ds, cfg:TrainConfig, out:str):
     peft = LoraConfig(r=cfg.r, lora_alpha=cfg.alpha, target_modules=cfg.target_modules, lora_dropout=0.0,
                       task_type='CAUSAL_LM') if cfg.method == 'lora' else None
     return sft_class(cfg.head)(model=model, args=args, train_dataset=ds, processing_class=tok,
-                               peft_config=peft)
+                               peft_config=peft, callbacks=[trimming()])
 
 # %% ../nbs/06_train.ipynb
 def trainer_stats(trainer, ds, t:float) -> dict:
@@ -403,7 +404,8 @@ def grpo(model, tok, data:pd.DataFrame, reward_funcs, cfg:GRPOSettings|None=None
         policy = copy.deepcopy(model).train()
         tr = grpo_class(cfg.head)(model=policy, reward_funcs=reward_funcs,
                                   args=_grpo_args(model, cfg, len(reward_funcs), out),
-                                  train_dataset=ds, processing_class=tok, peft_config=peft)
+                                  train_dataset=ds, processing_class=tok, peft_config=peft,
+                                  callbacks=[trimming()])
         t = time.perf_counter()
         # TRL samples with model.generate: see generate.contiguous_head
         with contiguous_head(policy): tr.train()
