@@ -7,7 +7,8 @@ Trains the warm-up with the given sizes and share (cached like every `sft`) and 
   - reasoning: `load_arith('dev')`, disjoint from the training pool and from the test problems;
   - awareness: the harmfulness question on half of each of the first two.
 Usage: python scripts/target_dev.py [arith=720] [general=200] [harmful=240] [aware=160] [aware_share=0.5]
-                                    [epochs=1] [n=100]   (defaults: the cpu profile's)
+                                    [epochs=1] [n=100] [seed=0]   (defaults: the cpu profile's)
+`seed` draws the warm-up data and seeds its training, like `tiny_lrm(seed=)`; the development sets stay.
 Appends one JSON line per call to runs/target_dev.jsonl."""
 import json, sys
 from dataclasses import replace
@@ -22,12 +23,12 @@ from safetax.train import sft, warmup_data, LRM_TRAIN, AWARE_SHARE, awareness_pr
 def main(args):
     P = get_profile('cpu')
     a = {'arith': P.lrm_arith, 'general': P.lrm_general, 'harmful': P.lrm_harmful, 'aware': P.lrm_aware,
-         'aware_share': AWARE_SHARE, 'epochs': P.lrm_epochs, 'n': 100}
+         'aware_share': AWARE_SHARE, 'epochs': P.lrm_epochs, 'n': 100, 'seed': P.seed}
     a.update({k: type(a[k])(v) for k, v in (x.split('=') for x in args)})
     base, tok = load_model(P.model)
-    data = warmup_data(base, tok, a['arith'], a['general'], a['harmful'], a['aware'], seed=P.seed, profile=P,
-                       aware_share=a['aware_share'])
-    lrm = sft(base, tok, data[['prompt', 'response']], replace(LRM_TRAIN, epochs=a['epochs']))
+    data = warmup_data(base, tok, a['arith'], a['general'], a['harmful'], a['aware'], seed=a['seed'],
+                       profile=P, aware_share=a['aware_share'])
+    lrm = sft(base, tok, data[['prompt', 'response']], replace(LRM_TRAIN, epochs=a['epochs'], seed=a['seed']))
     used = set(data.prompt)
     harm = training_prompts(seed=P.seed)
     harm = harm[~harm.prompt.isin(used)].head(a['n'])
