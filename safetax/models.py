@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_models.ipynb 2
 from __future__ import annotations
-import copy, ctypes, ctypes.util, functools, gc, json, os, shutil, importlib.util, tempfile, types
+import ctypes, ctypes.util, functools, gc, json, os, shutil, importlib.util, tempfile, types
 from contextlib import contextmanager
 from pathlib import Path
 import torch
