@@ -411,7 +411,8 @@ def grpo(model, tok, data:pd.DataFrame, reward_funcs, cfg:GRPOSettings|None=None
         with contiguous_head(policy): tr.train()
         stats = {'train_s': round(time.perf_counter() - t, 1), 'steps': tr.state.global_step,
                  'prompts': len(ds), 'log_history': [h for h in tr.state.log_history if 'reward' in h]}
-    return keep_trained(model, tr.model, tok, key, stats)
+    m = keep_trained(model, tr.model, tok, key, stats)
+    del tr, policy; free_memory(); return m   # as `sft` does: the trainer's memory back to the system
 
 # %% ../nbs/06_train.ipynb
 ACCELERATE_CONFIG = """\
