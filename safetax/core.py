@@ -151,7 +151,7 @@ PROFILES = {p.name: p for p in [
             lrm_epochs=1, train_seeds=2),
     Profile('cpu', model='smollm2-135m', backend='compact', gen_dtype='bfloat16', batch_size=48,
             max_new_tokens=96, n_prompts=100, n_card=4, n_reasoning=256, reasoning_tokens=128,
-            lrm_arith=720, lrm_general=160, lrm_harmful=240, lrm_aware=160, lrm_epochs=1, train_seeds=3),
+            lrm_arith=720, lrm_general=160, lrm_harmful=240, lrm_aware=320, lrm_epochs=1, train_seeds=3),
     Profile('paper', model='Qwen/Qwen3-8B', device='cuda', backend='vllm', data_source='hub',
             batch_size=64, max_new_tokens=1024, n_prompts=None, n_card=8,
             eval_reasoning='math500', n_reasoning=500, reasoning_tokens=4096, train_seeds=3,
