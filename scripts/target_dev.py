@@ -10,7 +10,8 @@ Usage: python scripts/target_dev.py [arith=720] [general=200] [harmful=240] [awa
                                     [epochs=1] [n=100] [seed=0] [judge=generic|named]
                                     [aware_repeat=1]   (defaults: the cpu profile's)
 `seed` draws the warm-up data and seeds its training, like `tiny_lrm(seed=)`; the development sets stay.
-Appends one JSON line per call to runs/target_dev.jsonl (scripts/target_dev.jsonl: the runs behind the cpu profile)."""
+Appends one JSON line per call to runs/target_dev.jsonl (scripts/target_dev.jsonl: the runs behind the
+cpu profile's warm-up)."""
 import json, sys
 from dataclasses import replace
 from pathlib import Path
@@ -38,7 +39,8 @@ def named_warmup(harmful, harmless):
 def main(args):
     P = get_profile('cpu')
     a = {'arith': P.lrm_arith, 'general': P.lrm_general, 'harmful': P.lrm_harmful, 'aware': P.lrm_aware,
-         'aware_share': AWARE_SHARE, 'epochs': P.lrm_epochs, 'n': 100, 'seed': P.seed, 'judge': 'generic', 'aware_repeat': 1}
+         'aware_share': AWARE_SHARE, 'epochs': P.lrm_epochs, 'n': 100, 'seed': P.seed,
+         'judge': 'generic', 'aware_repeat': 1}
     a.update({k: type(a[k])(v) for k, v in (x.split('=') for x in args)})
     if a['judge'] == 'named': T.aware_warmup = named_warmup
     if a['aware_repeat'] > 1:
