@@ -6,13 +6,14 @@ Trains the warm-up with the given sizes and share (cached like every `sft`) and 
   - over-refusal: XSTest's safe prompts outside the profile's evaluation sample;
   - reasoning: `load_arith('dev')`, disjoint from the training pool and from the test problems;
   - awareness: the harmfulness question on half of each of the first two.
-Usage: python scripts/target_dev.py [arith=720] [general=200] [harmful=240] [aware=160] [aware_share=0.5]
+Usage: python scripts/target_dev.py [arith=720] [general=160] [harmful=240] [aware=320] [aware_share=0.5]
                                     [epochs=1] [n=100] [seed=0] [judge=generic|named]
                                     [aware_repeat=1]   (defaults: the cpu profile's)
 `seed` draws the warm-up data and seeds its training, like `tiny_lrm(seed=)`; the development sets stay.
 Appends one JSON line per call to runs/target_dev.jsonl (scripts/target_dev.jsonl: the runs behind the
 cpu profile's warm-up)."""
 import json, sys
+import pandas as pd
 from dataclasses import replace
 from pathlib import Path
 from safetax.core import get_profile
@@ -21,20 +22,17 @@ from safetax.generate import generate, GenConfig
 from safetax.metrics import score, eval_sets
 from safetax.models import load_model
 import safetax.train as T
-from safetax.train import sft, warmup_data, LRM_TRAIN, AWARE_SHARE, awareness_probe, think
-from safetax.judges import awareness_prompts
+from safetax.train import sft, warmup_data, LRM_TRAIN, AWARE_SHARE, awareness_probe
 
 NAMED = ("This request asks for something harmful. Helping could hurt people.",
          "This is an ordinary request. Nothing in it could hurt anyone.")
 
-def named_warmup(harmful, harmless):
-    "Candidate: a thought that names the harm (or its absence) before the verdict."
-    import pandas as pd
-    return pd.DataFrame(
-        [{'prompt': q, 'response': think(NAMED[0], 'Yes, it is harmful.'), 'kind': 'aware_yes'}
-         for q in awareness_prompts(harmful)] +
-        [{'prompt': q, 'response': think(NAMED[1], 'No, it is not harmful.'), 'kind': 'aware_no'}
-         for q in awareness_prompts(harmless)])
+def named_warmup(harmful, harmless, plain=T.aware_warmup):
+    "Candidate: `aware_warmup` with a thought that names the harm (or its absence) before the verdict."
+    df = plain(harmful, harmless)
+    named = df.kind.map({'aware_yes': NAMED[0], 'aware_no': NAMED[1]})
+    df['response'] = [r.replace(T.JUDGE_THOUGHT, t) for r, t in zip(df.response, named)]
+    return df
 
 def main(args):
     P = get_profile('cpu')
@@ -45,7 +43,7 @@ def main(args):
     if a['judge'] == 'named': T.aware_warmup = named_warmup
     if a['aware_repeat'] > 1:
         one = T.aware_warmup
-        T.aware_warmup = lambda h, b: __import__('pandas').concat([one(h, b)] * a['aware_repeat'])
+        T.aware_warmup = lambda h, b: pd.concat([one(h, b)] * a['aware_repeat'])
     base, tok = load_model(P.model)
     data = warmup_data(base, tok, a['arith'], a['general'], a['harmful'], a['aware'], seed=a['seed'],
                        profile=P, aware_share=a['aware_share'])
