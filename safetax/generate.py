@@ -12,7 +12,7 @@ import numpy as np, pandas as pd, torch
 from tqdm.auto import tqdm
 from transformers import GenerationConfig
 from .core import SafetaxError, cache_dir, hash_obj, check_param, get_profile, Profile
-from .models import weights, save_model_dir, free_memory, packed_linears
+from .models import weights, save_model_dir, free_memory, packed_linears, growing_cache
 
 # %% auto 0
 __all__ = ['BACKENDS', 'CHUNK', 'VLLM_ENGINES', 'run_settings', 'generate', 'to_messages', 'Raw', 'format_chat', 'split_thinking',
@@ -213,9 +213,8 @@ class _Live:
     @classmethod
     def prefill(cls, model, tok, texts:list, ids:list):
         "Run the prompts `texts` (left-padded) through `model`, keeping their cache."
-        from transformers import DynamicCache
         enc = tok(texts, return_tensors='pt', padding=True, add_special_tokens=False).to(model.device)
-        mask, cache = enc['attention_mask'], DynamicCache(config=model.config)
+        mask, cache = enc['attention_mask'], growing_cache(model)
         last = torch.tensor([mask.shape[1] - 1], device=model.device)  # an index, not `1`: see below
         logits = model(**enc, position_ids=(mask.cumsum(-1) - 1).clamp(min=0), past_key_values=cache,
                        use_cache=True, logits_to_keep=last).logits[:, -1].float()

