@@ -235,7 +235,7 @@ class GrowingLayer(DynamicLayer):
 
 # %% ../nbs/02_models.ipynb
 def growing_cache(model):
-    "An empty `DynamicCache` for `model` whose layers are `GrowingLayer`s (as is, if some layer slides)."
+    "An empty `DynamicCache` for `model`, each layer a `GrowingLayer` (unless some layer slides)."
     cache = DynamicCache(config=model.config)
     if all(type(l) is DynamicLayer for l in cache.layers):
         cache.layers = [GrowingLayer() for _ in cache.layers]
