@@ -2,7 +2,8 @@
 evaluation prompt): how the `cpu` refine setting was chosen. Usage:
     SRCS=direct_refusal,r1_act python scripts/refine_dev.py \
         "ref8a1=replace(base, reference_words=8, think_words=0, answer_words=1)" ...
-Prints one JSON line per config and source (refined share, own-token share) and one refined example."""
+Prints one JSON line per config and source (refined share, own-token share) and one refined example.
+`scripts/refine_dev.jsonl` logs the runs on the 320-question target (none reached a 50 % own-token share)."""
 import os, sys, json, time
 import numpy as np, pandas as pd
 from dataclasses import replace
