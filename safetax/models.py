@@ -224,7 +224,7 @@ class GrowingLayer(DynamicLayer):
         if not self.is_initialized: self.lazy_initialization(keys, values)
         n, m = (self.keys.shape[-2] if self.keys.dim() == 4 else 0), keys.shape[-2]
         if self.keys is not getattr(self, '_view', None) or n + m > self._kb.shape[-2]:
-            # new rows, rows dropped or merged (`_Live` assigned new tensors), or no room left: re-buffer
+            # new rows, rows dropped or merged (the caller assigned new tensors), or no room left: re-buffer
             shape = (*keys.shape[:2], n + m + self.spare, keys.shape[-1])
             self._kb, self._vb = keys.new_empty(shape), values.new_empty(shape)
             if n: self._kb[..., :n, :], self._vb[..., :n, :] = self.keys, self.values
