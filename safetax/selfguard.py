@@ -18,10 +18,10 @@ from .judges import normalise, AWARE_TEMPLATE, awareness_prompts, parse_harmful
 from .metrics import rate_ci, evaluate, gen_config
 
 # %% auto 0
-__all__ = ['REMINDER_SYSTEM', 'REMINDER_SUFFIX', 'EVAL_SETS', 'CONFIG_FILE', 'VECTORS_FILE', 'HARM_IN_THOUGHT', 'Reminder',
-           'decoder_layers', 'last_token_states', 'star1_examples', 'vector_prompts', 'steering_vectors', 'steering',
-           'steer_key', 'vector_digest', 'guard_profile', 'SelfGuard', 'gap_outcomes', 'gap_summary', 'thought_aware',
-           'trace_gap', 'awareness']
+__all__ = ['REMINDER_SYSTEM', 'REMINDER_SUFFIX', 'SITES', 'EVAL_SETS', 'CONFIG_FILE', 'VECTORS_FILE', 'HARM_IN_THOUGHT',
+           'Reminder', 'decoder_layers', 'last_token_states', 'star1_examples', 'vector_prompts', 'steering_vectors',
+           'steering', 'steer_key', 'vector_digest', 'guard_profile', 'SelfGuard', 'gap_outcomes', 'gap_summary',
+           'thought_aware', 'trace_gap', 'awareness']
 
 # %% ../nbs/12_selfguard.ipynb
 # the texts of the authors' code (SophieZheng998/Self-Guard, evaluation/*_selfreminder*.py), word for word
@@ -77,10 +77,12 @@ def _replace_hidden(args, kwargs, h):
     return ((h, *args[1:]), kwargs) if args else (args, {**kwargs, 'hidden_states': h})
 
 # %% ../nbs/12_selfguard.ipynb
+SITES = ('output', 'input')   # where steering vectors are read: each layer's output (authors') or input
+
 def last_token_states(model, tok, texts, batch_size:int=16, site:str='input') -> torch.Tensor:
     """The input (`site='input'`) or output (`'output'`) of every decoder layer at each text's last token:
     float32 `[n_texts, n_layers, hidden]`."""
-    check_param('site', site, str, ['input', 'output'])
+    check_param('site', site, str, list(SITES))
     texts = list(texts)
     if not texts: raise SafetaxError("last_token_states got no texts; pass at least one chat text")
     if tok.padding_side != 'left':
@@ -205,7 +207,7 @@ class SelfGuard:
         self.layers = (self.layers,) if isinstance(self.layers, int) else tuple(self.layers)
         check_param('strength', self.strength, (int, float)); check_param('normalize', self.normalize, bool)
         check_param('reminder', self.reminder, (Reminder, type(None)))
-        check_param('site', self.site, str, ['output', 'input'])
+        check_param('site', self.site, str, list(SITES))
 
     def _transform(self):
         return self.reminder.apply if self.reminder and self.reminder.suffix else None

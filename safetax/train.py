@@ -8,7 +8,7 @@ import copy, json, re, tempfile, time
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import numpy as np, pandas as pd, torch
-from .core import SafetaxError, cache_dir, hash_obj, check_param, get_profile, Profile
+from .core import SafetaxError, cache_dir, hash_obj, check_param, get_profile, Profile, bf16_native
 from .models import (adapter_key, adapter_dir, has_adapter, save_adapter, load_adapter, load_model,
                             save_model_dir, weights, trimming, free_memory)
 from .data import load_arith, load_prompts, whole_sentences, training_prompts, disjoint, sample
@@ -73,7 +73,7 @@ class TrainConfig:
 def bf16_supported(device:str='cpu') -> bool:
     "Whether bf16 autocast is fast and supported on `device`."
     if device.startswith('cuda'): return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-    return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    return bf16_native()
 
 # %% ../nbs/06_train.ipynb
 def sft_dataset(df:pd.DataFrame):
