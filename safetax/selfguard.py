@@ -228,7 +228,7 @@ class SelfGuard:
     def evaluate(self, model, tok, profile:str|Profile='cpu', name:str='self-guard', **kw):
         "`safetax.metrics.evaluate` under this guard (the profile's sets, judge and CIs)."
         P = guard_profile(profile)
-        m = with_dtype(model, P.gen_dtype)
+        m = with_dtype(model, run_settings(P)[2])   # as `generate` above
         with self.steer(m) as key:
             return evaluate(m, tok, P, name=name, system=self._system(None), cache_extra=key,
                             transform=self._transform(), **kw)
