@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 import pandas as pd, torch
 import torch.nn.functional as F
-from .core import SafetaxError, check_param, cache_dir, temp_cache
+from .core import SafetaxError, check_param, cache_dir, temp_cache, resolve_dtype
 from .generate import GenConfig, BACKENDS, with_dtype, format_chat, register_vllm, vllm_weights
 from .train import sft, grpo, TrainConfig, GRPOSettings
 
@@ -59,7 +59,7 @@ def matmul_gflops(dtype:str='float32', n:int=2048, reps:int=10) -> float:
     the median of `reps` timed products. `F.linear` is what a model's forward calls; without native bf16 a
     plain bf16 `a @ b` takes a path about ten times slower still, so it would understate the peak."""
     import statistics
-    check_param('dtype', dtype, str, ['float32', 'bfloat16', 'float16'])
+    dtype = resolve_dtype(dtype)   # checks it; 'auto' as generation resolves it
     x = torch.randn(n, n, dtype=getattr(torch, dtype)); w = torch.randn_like(x); F.linear(x, w)
     ts = []
     for _ in range(reps): t = time.perf_counter(); F.linear(x, w); ts.append(time.perf_counter() - t)
