@@ -201,10 +201,10 @@ def load_adapter(model, key:str, merge:bool=False):
     return m.eval()
 
 # %% ../nbs/02_models.ipynb
-def _packable(m) -> bool:
-    "A plain CPU `nn.Linear` in fp32, or in bf16 where oneDNN multiplies bf16 natively; not packed yet."
+def _packable(m, dtypes) -> bool:
+    "A plain CPU `nn.Linear` whose weight has one of `dtypes`, not packed yet."
     return (type(m) is torch.nn.Linear and m.weight.device.type == 'cpu' and not hasattr(m, '_packed')
-            and (m.weight.dtype == torch.float32 or m.weight.dtype == torch.bfloat16 and bf16_native()))
+            and m.weight.dtype in dtypes)
 
 def _packed_forward(self, x):
     return torch.ops.mkldnn._linear_pointwise(x, self._packed, self.bias, 'none', [], '')
@@ -213,7 +213,9 @@ def _packed_forward(self, x):
 def packed_linears(model, rows:int=48):
     """Within the block, `model`'s fp32 and (with native bf16) bf16 linears multiply with weights packed
     once for oneDNN (`rows`: the expected rows per product); restored on the way out, also on error."""
-    mods = [m for m in model.modules() if _packable(m)] if torch.backends.mkldnn.is_available() else []
+    dtypes = (torch.float32, torch.bfloat16) if bf16_native() else (torch.float32,)
+    usable = torch.backends.mkldnn.is_available()
+    mods = [m for m in model.modules() if _packable(m, dtypes)] if usable else []
     for m in mods:
         m._packed = torch.ops.mkldnn._reorder_linear_weight(m.weight.detach(), rows)
         m.forward = types.MethodType(_packed_forward, m)
