@@ -19,8 +19,8 @@ from dataclasses import replace
 from pathlib import Path
 from safetax.core import get_profile
 from safetax.data import load_arith, load_prompts, training_prompts, disjoint
-from safetax.generate import generate, GenConfig
-from safetax.metrics import score, eval_sets
+from safetax.generate import generate
+from safetax.metrics import score, eval_sets, gen_config
 from safetax.train import tiny_lrm, sft_checkpoints
 from safetax.dgr import source_set, refine
 from safetax.dgr_eval import dgr_sizes, eval_profile
@@ -41,8 +41,7 @@ def rates(model, tok, P, sets) -> dict:
     "The model's rates on the development sets (and the share of harmful prompts with no answer)."
     out = {}
     for metric, (prompts, refs, toks) in sets.items():
-        g = generate(model, tok, list(prompts), GenConfig(max_new_tokens=toks), P, desc=metric,
-                     progress=False)
+        g = generate(model, tok, list(prompts), gen_config(P, toks), P, desc=metric, progress=False)
         s = score(metric, g.completion, refs, prompts=list(prompts), profile=P)
         out[metric] = round(float(s.hit.mean()), 3)
         if metric == 'asr': out['no_answer'] = round(float((s.outcome == 'no_answer').mean()), 3)
