@@ -11,14 +11,13 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from tqdm.auto import tqdm
 from transformers import GenerationConfig
-from .core import (SafetaxError, cache_dir, hash_obj, check_param, get_profile, Profile,
-                          resolve_dtype)
+from .core import SafetaxError, cache_dir, hash_obj, check_param, get_profile, Profile, resolve_dtype
 from .models import weights, saved_once, free_memory, packed_linears, growing_cache, keep_kv
 
 # %% auto 0
 __all__ = ['BACKENDS', 'CHUNK', 'VLLM_ENGINES', 'run_settings', 'generate', 'to_messages', 'Raw', 'format_chat', 'split_thinking',
-           'GenConfig', 'GenCache', 'gen_cache', 'decode_attention_forward', 'decode_attention', 'contiguous_head',
-           'with_dtype', 'choose', 'vllm_weights', 'register_vllm', 'vllm_settings']
+           'GenConfig', 'GenCache', 'gen_cache', 'decode_attention_forward', 'decode_attention', 'decode_rows',
+           'contiguous_head', 'with_dtype', 'choose', 'vllm_weights', 'register_vllm', 'vllm_settings']
 
 # %% ../nbs/03_generate.ipynb
 def run_settings(profile:str|Profile|None=None, batch_size:int|None=None, backend:str|None=None,
@@ -213,12 +212,12 @@ class _Live:
         self.cache, self.mask, self.pos, self.logits, self.ids = cache, mask, pos, logits, ids
 
     @classmethod
-    def prefill(cls, model, tok, texts:list, ids:list):
-        "Run the prompts `texts` (left-padded) through `model`, keeping their cache."
-        enc = tok(texts, return_tensors='pt', padding=True, add_special_tokens=False).to(model.device)
+    def prefill(cls, model, enc:dict, ids:list):
+        "Run the left-padded prompts `enc` (`input_ids`, `attention_mask`) through `model`; keep the cache."
         mask, cache = enc['attention_mask'], growing_cache(model)
         last = torch.tensor([mask.shape[1] - 1], device=model.device)  # an index, not `1`: see below
-        logits = model(**enc, position_ids=(mask.cumsum(-1) - 1).clamp(min=0), past_key_values=cache,
+        logits = model(input_ids=enc['input_ids'], attention_mask=mask,
+                       position_ids=(mask.cumsum(-1) - 1).clamp(min=0), past_key_values=cache,
                        use_cache=True, logits_to_keep=last).logits[:, -1].float()
         return cls(cache, mask, mask.sum(-1), logits, torch.tensor(ids, device=model.device))
 
@@ -294,29 +293,36 @@ def decode_attention(model):
     finally: cfg._attn_implementation = old
 
 # %% ../nbs/03_generate.ipynb
-def _generate_compact(model, tok, texts:list, cfg:GenConfig, batch_size:int|None=None) -> list:
-    """Greedy generation with at most `batch_size` rows decoding at once: finished rows leave, new prompts
-    refill; sampling uses `model.generate`."""
-    if cfg.do_sample: return _generate_hf(model, tok, texts, cfg, batch_size)
-    B, rows, queue, live = batch_size or len(texts), [[] for _ in texts], list(range(len(texts))), None
+def decode_rows(model, n:int, encode, pick, max_new_tokens:int, eos:list, batch_size:int|None=None) -> list:
+    """New token ids for prompts `0..n-1`, at most `batch_size` rows decoding at once: finished rows leave,
+    new prompts refill. `encode(idx)`: the prompts `idx` left-padded; `pick(logits)`: the next tokens."""
+    B, rows, queue, live = batch_size or n, [[] for _ in range(n)], list(range(n)), None
+    eos = torch.tensor(eos, device=model.device)
     with torch.inference_mode(), decode_attention(model), packed_linears(model, B):
         while True:
-            n = 0 if live is None else len(live.ids)
-            if queue and n <= B // 2:
-                take, queue = queue[:B - n], queue[B - n:]
-                new = _Live.prefill(model, tok, [texts[i] for i in take], take)
-                live = new if not n else live.merge(new)
+            k = 0 if live is None else len(live.ids)
+            if queue and k <= B // 2:
+                take, queue = queue[:B - k], queue[B - k:]
+                new = _Live.prefill(model, encode(take), take)
+                live = new if not k else live.merge(new)
             if live is None: break
-            nxt = live.logits.argmax(-1)
-            ids = live.ids.tolist()
-            for i, t in zip(ids, nxt.tolist()): rows[i].append(t)
-            keep = (nxt != tok.eos_token_id) & torch.tensor([len(rows[i]) < cfg.max_new_tokens for i in ids])
+            nxt = pick(live.logits)
+            for i, t in zip(ids := live.ids.tolist(), nxt.tolist()): rows[i].append(t)
+            keep = ~torch.isin(nxt, eos) & torch.tensor([len(rows[i]) < max_new_tokens for i in ids])
             live.select(keep)
             if not len(live.ids):
                 if not queue: break
                 live = None; continue
             live.step(model, nxt[keep])
-    return _records(tok, rows)
+    return rows
+
+def _generate_compact(model, tok, texts:list, cfg:GenConfig, batch_size:int|None=None) -> list:
+    "Greedy generation with `decode_rows`; sampling uses `model.generate`."
+    if cfg.do_sample: return _generate_hf(model, tok, texts, cfg, batch_size)
+    encode = lambda idx: tok([texts[i] for i in idx], return_tensors='pt', padding=True,
+                             add_special_tokens=False).to(model.device)
+    return _records(tok, decode_rows(model, len(texts), encode, lambda l: l.argmax(-1), cfg.max_new_tokens,
+                                     [tok.eos_token_id], batch_size))
 
 # %% ../nbs/03_generate.ipynb
 @contextmanager

@@ -7,9 +7,11 @@ from __future__ import annotations
 from contextlib import nullcontext
 import torch, torch.nn.functional as F
 from .core import check_param
+from .generate import decode_rows
+from .core import SafetaxError
 
 # %% auto 0
-__all__ = ['HEADS', 'completion_loss', 'completion_logps', 'sft_class', 'grpo_class']
+__all__ = ['HEADS', 'SAMPLERS', 'completion_loss', 'completion_logps', 'sample_ids', 'sft_class', 'grpo_class']
 
 # %% ../nbs/05a_heads.ipynb
 HEADS = ('completion', 'trl')
@@ -46,6 +48,21 @@ def completion_logps(model, input_ids, attention_mask, keep:int, temperature:flo
     return logps, ent
 
 # %% ../nbs/05a_heads.ipynb
+def sample_ids(model, prompt_ids:list, max_new_tokens:int, eos:list, temperature:float=1.0, pad_id:int=0,
+               batch_size:int|None=None) -> list:
+    """Sampled continuations (token ids, up to and with the first of `eos`) of the token-id prompts
+    `prompt_ids`, by `generate.decode_rows`; softmax at `temperature`, torch's global random stream."""
+    check_param('temperature', temperature, (int, float))
+    if temperature <= 0: raise SafetaxError(f"temperature={temperature}; sample with a temperature > 0")
+    def encode(idx):
+        seqs = [list(prompt_ids[i]) for i in idx]; T = max(map(len, seqs))
+        ids = torch.tensor([[pad_id] * (T - len(s)) + s for s in seqs], device=model.device)
+        mask = torch.tensor([[0] * (T - len(s)) + [1] * len(s) for s in seqs], device=model.device)
+        return {'input_ids': ids, 'attention_mask': mask}
+    pick = lambda l: torch.multinomial(torch.softmax(l / temperature, -1), 1).squeeze(1)
+    return decode_rows(model, len(prompt_ids), encode, pick, max_new_tokens, list(eos), batch_size)
+
+# %% ../nbs/05a_heads.ipynb
 def sft_class(head:str='completion'):
     "TRL's `SFTTrainer`, or with `head='completion'` one whose loss runs the LM head on completion rows."
     from trl import SFTTrainer
@@ -62,15 +79,26 @@ def sft_class(head:str='completion'):
     return CompletionSFTTrainer
 
 # %% ../nbs/05a_heads.ipynb
-def grpo_class(head:str='completion'):
-    "TRL's `GRPOTrainer`, or with `head='completion'` one scoring completions with `completion_logps`."
+SAMPLERS = ('compact', 'trl')
+
+def _compact_sampling(tr, images=None, multimodal_fields=None) -> bool:
+    "Whether `sample_ids` does what GRPO trainer `tr`'s `model.generate` would: one process, plain sampling."
+    return (not (tr.use_vllm or tr.use_transformers_continuous_batching or images or multimodal_fields
+                 or tr.args.generation_kwargs)
+            and tr.accelerator.num_processes == 1 and tr.top_p == 1.0 and not tr.top_k and tr.min_p is None
+            and tr.repetition_penalty == 1.0 and tr.temperature > 0)
+
+def grpo_class(head:str='completion', sampler:str='compact'):
+    """TRL's `GRPOTrainer`, or one that scores completions with `completion_logps` (`head='completion'`) and
+    samples them with `generate.sample_ids` (`sampler='compact'`)."""
     from trl import GRPOTrainer
-    check_param('head', head, str, list(HEADS))
-    if head == 'trl': return GRPOTrainer
-    class CompletionGRPOTrainer(GRPOTrainer):
+    check_param('head', head, str, list(HEADS)); check_param('sampler', sampler, str, list(SAMPLERS))
+    if head == 'trl' and sampler == 'trl': return GRPOTrainer
+    class SafetaxGRPOTrainer(GRPOTrainer):
         def _get_per_token_logps_and_entropies(self, model, input_ids, attention_mask, logits_to_keep,
                                                batch_size=None, compute_entropy=False, **kw):
-            if model is not self.accelerator.unwrap_model(model):   # DDP/FSDP: their forward syncs
+            # TRL's head, or DDP/FSDP: their forward syncs
+            if head == 'trl' or model is not self.accelerator.unwrap_model(model):
                 return super()._get_per_token_logps_and_entropies(
                     model, input_ids, attention_mask, logits_to_keep, batch_size, compute_entropy, **kw)
             bs = batch_size or len(input_ids)
@@ -79,4 +107,12 @@ def grpo_class(head:str='completion'):
                    for i in range(0, len(input_ids), bs)]
             ent = torch.cat([e for _, e in out]) if compute_entropy else None
             return torch.cat([lp for lp, _ in out]), ent, None
-    return CompletionGRPOTrainer
+
+        def _generate_single_turn(self, prompt_ids, images, multimodal_fields, num_generations, *a, **kw):
+            if sampler == 'trl' or not _compact_sampling(self, images, multimodal_fields):
+                return super()._generate_single_turn(prompt_ids, images, multimodal_fields, num_generations,
+                                                     *a, **kw)
+            model = self.accelerator.unwrap_model(self.model_wrapped)
+            return sample_ids(model, prompt_ids, self.max_completion_length, self.eos_token_ids,
+                              self.temperature, self._tokenizer.pad_token_id), None
+    return SafetaxGRPOTrainer

@@ -206,22 +206,45 @@ def _packable(m, dtypes) -> bool:
     return (type(m) is torch.nn.Linear and m.weight.device.type == 'cpu' and not hasattr(m, '_packed')
             and m.weight.dtype in dtypes)
 
+def _lora_packable(m, dtypes) -> bool:
+    "A PEFT LoRA layer over a packable `nn.Linear`, its adapters unmerged, plain LoRA (no dropout, no DoRA)."
+    return (hasattr(m, 'lora_A') and hasattr(m, 'get_delta_weight') and not m.merged
+            and _packable(m.base_layer, dtypes)
+            and all(type(m.lora_dropout[a]) is torch.nn.Identity and not m.use_dora.get(a, False)
+                    for a in m.active_adapters if a in m.lora_A))
+
+def _lora_weight(m):
+    "The base weight of LoRA layer `m` with its active adapters added (detached; the layer is unchanged)."
+    w = m.base_layer.weight.detach()
+    for a in m.active_adapters:
+        if a in m.lora_A: w = w + m.get_delta_weight(a).detach()
+    return w
+
 def _packed_forward(self, x):
     return torch.ops.mkldnn._linear_pointwise(x, self._packed, self.bias, 'none', [], '')
+
+def _packed_lora_forward(self, x, *args, **kwargs):
+    return torch.ops.mkldnn._linear_pointwise(x, self._packed, self.base_layer.bias, 'none', [], '')
 
 @contextmanager
 def packed_linears(model, rows:int=48):
     """Within the block, `model`'s fp32 and (with native bf16) bf16 linears multiply with weights packed
-    once for oneDNN (`rows`: the expected rows per product); restored on the way out, also on error."""
+    once for oneDNN (`rows`: the expected rows per product), a LoRA layer's with its adapters merged into
+    the packed copy (no gradient reaches them: for inference); restored on the way out, also on error."""
     dtypes = (torch.float32, torch.bfloat16) if bf16_native() else (torch.float32,)
     usable = torch.backends.mkldnn.is_available()
-    mods = [m for m in model.modules() if _packable(m, dtypes)] if usable else []
+    loras = [m for m in model.modules() if _lora_packable(m, dtypes)] if usable else []
+    inside = {id(s) for m in loras for s in m.modules() if s is not m}
+    mods = [m for m in model.modules() if id(m) not in inside and _packable(m, dtypes)] if usable else []
+    for m in loras:
+        m._packed = torch.ops.mkldnn._reorder_linear_weight(_lora_weight(m), rows)
+        m.forward = types.MethodType(_packed_lora_forward, m)
     for m in mods:
         m._packed = torch.ops.mkldnn._reorder_linear_weight(m.weight.detach(), rows)
         m.forward = types.MethodType(_packed_forward, m)
     try: yield model
     finally:
-        for m in mods: del m.forward, m._packed
+        for m in loras + mods: del m.forward, m._packed
 
 # %% ../nbs/02_models.ipynb
 def _kept(t, rows=None, start:int=0):

@@ -198,6 +198,7 @@ def grpo_speed(model, tok, data:pd.DataFrame, rewards, cfg:GRPOSettings) -> dict
     "Seconds and steps per second of `grpo` from scratch (a temporary cache), with its mean reward."
     with temp_cache(): st = grpo(model, tok, data, rewards, cfg).safetax_train_stats
     r = [h['reward'] for h in st.get('log_history', []) if 'reward' in h]
-    return {'algo': 'grpo', 'method': 'lora', 'head': cfg.head, 'steps': st['steps'],
-            'train_s': st['train_s'], 'steps_per_s': round(st['steps'] / st['train_s'], 4),
+    return {'algo': 'grpo', 'method': 'lora', 'head': cfg.head, 'sampler': cfg.sampler,
+            'steps': st['steps'], 'train_s': st['train_s'],
+            'steps_per_s': round(st['steps'] / st['train_s'], 4),
             'mean_reward': sum(r) / max(len(r), 1)}

@@ -15,7 +15,7 @@ from .data import load_arith, load_prompts, whole_sentences, training_prompts, d
 from .judges import awareness_prompts, parse_harmful
 from .metrics import rate_ci, gen_config
 from .generate import GenConfig, generate, contiguous_head
-from .heads import HEADS, sft_class, grpo_class
+from .heads import HEADS, SAMPLERS, sft_class, grpo_class
 
 # %% auto 0
 __all__ = ['GENERAL_THOUGHT', 'REFUSE_THOUGHT', 'AWARE_THOUGHT', 'JUDGE_THOUGHT', 'REFUSAL_REPLIES', 'REFUSED_HARMS',
@@ -346,10 +346,12 @@ class GRPOSettings:
     vllm_mode: str = 'colocate'
     bf16: bool|None = None
     head: str = 'completion'          # log-probabilities from completion rows only ('trl': every row)
+    sampler: str = 'compact'          # completions by generate.sample_ids ('trl': model.generate)
     seed: int = 0
 
     def __post_init__(self):
         check_param('head', self.head, str, list(HEADS))
+        check_param('sampler', self.sampler, str, list(SAMPLERS))
         for k in ('r', 'alpha', 'max_steps', 'batch_size', 'grad_accum', 'num_generations',
                   'max_completion_length', 'seed'):
             check_param(k, getattr(self, k), int)
@@ -402,7 +404,7 @@ def grpo(model, tok, data:pd.DataFrame, reward_funcs, cfg:GRPOSettings|None=None
                       task_type='CAUSAL_LM')
     with tempfile.TemporaryDirectory() as out:
         policy = copy.deepcopy(model).train()
-        tr = grpo_class(cfg.head)(model=policy, reward_funcs=reward_funcs,
+        tr = grpo_class(cfg.head, cfg.sampler)(model=policy, reward_funcs=reward_funcs,
                                   args=_grpo_args(model, cfg, len(reward_funcs), out),
                                   train_dataset=ds, processing_class=tok, peft_config=peft,
                                   callbacks=[trimming()])
