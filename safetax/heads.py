@@ -90,7 +90,7 @@ def _compact_sampling(tr, images=None, multimodal_fields=None) -> bool:
 
 def grpo_class(head:str='completion', sampler:str='compact'):
     """TRL's `GRPOTrainer`, or one that scores completions with `completion_logps` (`head='completion'`) and
-    samples them with `generate.sample_ids` (`sampler='compact'`)."""
+    samples them with `sample_ids` (above) (`sampler='compact'`)."""
     from trl import GRPOTrainer
     check_param('head', head, str, list(HEADS)); check_param('sampler', sampler, str, list(SAMPLERS))
     if head == 'trl' and sampler == 'trl': return GRPOTrainer

@@ -346,7 +346,7 @@ class GRPOSettings:
     vllm_mode: str = 'colocate'
     bf16: bool|None = None
     head: str = 'completion'          # log-probabilities from completion rows only ('trl': every row)
-    sampler: str = 'compact'          # completions by generate.sample_ids ('trl': model.generate)
+    sampler: str = 'compact'          # completions by heads.sample_ids ('trl': model.generate)
     seed: int = 0
 
     def __post_init__(self):
@@ -409,7 +409,7 @@ def grpo(model, tok, data:pd.DataFrame, reward_funcs, cfg:GRPOSettings|None=None
                                   train_dataset=ds, processing_class=tok, peft_config=peft,
                                   callbacks=[trimming()])
         t = time.perf_counter()
-        # TRL samples with model.generate: see generate.contiguous_head
+        # sampler='trl': TRL samples with model.generate, see generate.contiguous_head
         with contiguous_head(policy): tr.train()
         stats = {'train_s': round(time.perf_counter() - t, 1), 'steps': tr.state.global_step,
                  'prompts': len(ds), 'log_history': [h for h in tr.state.log_history if 'reward' in h]}
