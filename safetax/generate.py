@@ -308,8 +308,8 @@ def decode_rows(model, n:int, encode, pick, max_new_tokens:int, eos:list, batch_
             if live is None: break
             nxt = pick(live.logits)
             for i, t in zip(ids := live.ids.tolist(), nxt.tolist()): rows[i].append(t)
-            keep = ~torch.isin(nxt, eos) & torch.tensor([len(rows[i]) < max_new_tokens for i in ids])
-            live.select(keep)
+            room = torch.tensor([len(rows[i]) < max_new_tokens for i in ids], device=nxt.device)
+            live.select(keep := room & ~torch.isin(nxt, eos))
             if not len(live.ids):
                 if not queue: break
                 live = None; continue

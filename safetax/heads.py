@@ -89,8 +89,8 @@ def _compact_sampling(tr, images=None, multimodal_fields=None) -> bool:
             and tr.repetition_penalty == 1.0 and tr.temperature > 0)
 
 def grpo_class(head:str='completion', sampler:str='compact'):
-    """TRL's `GRPOTrainer`, or one that scores completions with `completion_logps` (`head='completion'`) and
-    samples them with `sample_ids` (above) (`sampler='compact'`)."""
+    """TRL's `GRPOTrainer`, or one that scores completions with `completion_logps` (`head='completion'`)
+    and samples them with `sample_ids` (`sampler='compact'`)."""
     from trl import GRPOTrainer
     check_param('head', head, str, list(HEADS)); check_param('sampler', sampler, str, list(SAMPLERS))
     if head == 'trl' and sampler == 'trl': return GRPOTrainer

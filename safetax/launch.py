@@ -12,7 +12,7 @@ import pandas as pd, torch
 from .core import SafetaxError, atomic_write, cache_dir, check_param, hash_obj, hub_mirror
 from .models import adapter_key, save_model_dir, saved_once, weights, free_memory
 from . import train   # sft_trainer and trainer_stats: `sft`'s settings and stats, shared
-from .train import TrainConfig, sft_dataset, data_hash, load_trained, sft
+from .train import TrainConfig, GRPOSettings, sft_dataset, data_hash, load_trained, sft
 from .generate import VLLM_ENGINES
 
 # %% auto 0
@@ -211,7 +211,9 @@ def memory_plan(experiment:str, gpu_gb:float=141.0, gpus:int=8, vllm_share:float
             'selfguard': [('fit vectors, steered sweep (hf)', 'target fp32 + judges', t32 + judges),
                           ('STAR-1 full SFT (launch_sft, FSDP)', f'1/{gpus} of 16 B/param + its logits',
                            full_sft_gb(p['target'], 8 * 8192, gpus))],   # micro-batch 8 × 8,192 tokens
-            'cada': [('chains, GRPO (hf sampling)', 'target fp32 + policy copy + LoRA', 2 * t32 + 0.5),
+            'cada': [('safety chains', 'target fp32 + vLLM engine', t32 + engine),
+                     ('GRPO (vLLM colocated)', "target fp32 + policy copy + LoRA + TRL's engine (ours freed)",
+                      2 * t32 + 0.5 + GRPOSettings().vllm_memory * gpu_gb),
                      ('evaluate', 'target fp32 + GRPO copy + engine + judges', 2 * t32 + engine + judges)],
             'compare': [('evaluate one variant at a time', 'target fp32 + one variant + engine + judges',
                          2 * t32 + engine + judges)]}

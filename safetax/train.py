@@ -14,7 +14,7 @@ from .models import (adapter_key, adapter_dir, has_adapter, save_adapter, load_a
 from .data import load_arith, load_prompts, whole_sentences, training_prompts, disjoint, sample
 from .judges import awareness_prompts, parse_harmful
 from .metrics import rate_ci, gen_config
-from .generate import GenConfig, generate, contiguous_head
+from .generate import GenConfig, generate, contiguous_head, VLLM_ENGINES
 from .heads import HEADS, SAMPLERS, sft_class, grpo_class
 
 # %% auto 0
@@ -344,6 +344,7 @@ class GRPOSettings:
     reward_weights: tuple = (1.0, 0.5)   # one per reward function
     use_vllm: bool = False
     vllm_mode: str = 'colocate'
+    vllm_memory: float = 0.3          # GPU share of TRL's colocated vLLM engine (TRL's default)
     bf16: bool|None = None
     head: str = 'completion'          # log-probabilities from completion rows only ('trl': every row)
     sampler: str = 'compact'          # completions by heads.sample_ids ('trl': model.generate)
@@ -355,7 +356,8 @@ class GRPOSettings:
         for k in ('r', 'alpha', 'max_steps', 'batch_size', 'grad_accum', 'num_generations',
                   'max_completion_length', 'seed'):
             check_param(k, getattr(self, k), int)
-        for k in ('lr', 'temperature', 'beta'): check_param(k, getattr(self, k), (int, float))
+        for k in ('lr', 'temperature', 'beta', 'vllm_memory'):
+            check_param(k, getattr(self, k), (int, float))
         if (self.batch_size * self.grad_accum) % self.num_generations:
             raise SafetaxError(f"batch_size*grad_accum={self.batch_size * self.grad_accum} is not divisible "
                                f"by num_generations={self.num_generations}; make it a multiple")
@@ -382,7 +384,8 @@ def _grpo_args(model, cfg:GRPOSettings, n_rewards:int, out:str):
                       num_generations=cfg.num_generations, max_completion_length=cfg.max_completion_length,
                       temperature=cfg.temperature, beta=cfg.beta, loss_type=cfg.loss_type,
                       reward_weights=list(cfg.reward_weights[:n_rewards]), use_vllm=cfg.use_vllm,
-                      vllm_mode=cfg.vllm_mode, use_cpu=cpu, gradient_checkpointing=not cpu,
+                      vllm_mode=cfg.vllm_mode, vllm_gpu_memory_utilization=cfg.vllm_memory,
+                      use_cpu=cpu, gradient_checkpointing=not cpu,
                       bf16=bf16_supported(model.device.type) if cfg.bf16 is None else cfg.bf16,
                       seed=cfg.seed, data_seed=cfg.seed, logging_steps=1, save_strategy='no',
                       report_to='none', dataloader_num_workers=0, lr_scheduler_type='constant',
@@ -402,6 +405,7 @@ def grpo(model, tok, data:pd.DataFrame, reward_funcs, cfg:GRPOSettings|None=None
     ds = grpo_dataset(data, columns)
     peft = LoraConfig(r=cfg.r, lora_alpha=cfg.alpha, target_modules=cfg.target_modules, lora_dropout=0.0,
                       task_type='CAUSAL_LM')
+    if cfg.use_vllm: VLLM_ENGINES.clear(); free_memory()   # TRL starts its own engine: one at a time on GPU 0
     with tempfile.TemporaryDirectory() as out:
         policy = copy.deepcopy(model).train()
         tr = grpo_class(cfg.head, cfg.sampler)(model=policy, reward_funcs=reward_funcs,
