@@ -286,7 +286,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                 'safetax.models._make_tiny': ('models.html#_make_tiny', 'safetax/models.py'),
                                 'safetax.models._packable': ('models.html#_packable', 'safetax/models.py'),
                                 'safetax.models._packed_forward': ('models.html#_packed_forward', 'safetax/models.py'),
-                                'safetax.models._packed_lora_forward': ('models.html#_packed_lora_forward', 'safetax/models.py'),
                                 'safetax.models._prepare_tokenizer': ('models.html#_prepare_tokenizer', 'safetax/models.py'),
                                 'safetax.models.adapter_dir': ('models.html#adapter_dir', 'safetax/models.py'),
                                 'safetax.models.adapter_key': ('models.html#adapter_key', 'safetax/models.py'),

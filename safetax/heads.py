@@ -48,17 +48,15 @@ def completion_logps(model, input_ids, attention_mask, keep:int, temperature:flo
     return logps, ent
 
 # %% ../nbs/05a_heads.ipynb
-def sample_ids(model, prompt_ids:list, max_new_tokens:int, eos:list, temperature:float=1.0, pad_id:int=0,
+def sample_ids(model, tok, prompt_ids:list, max_new_tokens:int, eos:list, temperature:float=1.0,
                batch_size:int|None=None) -> list:
     """Sampled continuations (token ids, up to and with the first of `eos`) of the token-id prompts
-    `prompt_ids`, by `generate.decode_rows`; softmax at `temperature`, torch's global random stream."""
+    `prompt_ids` (left-padded by `tok`), by `generate.decode_rows`; softmax at `temperature`, torch's global
+    random stream."""
     check_param('temperature', temperature, (int, float))
     if temperature <= 0: raise SafetaxError(f"temperature={temperature}; sample with a temperature > 0")
-    def encode(idx):
-        seqs = [list(prompt_ids[i]) for i in idx]; T = max(map(len, seqs))
-        ids = torch.tensor([[pad_id] * (T - len(s)) + s for s in seqs], device=model.device)
-        mask = torch.tensor([[0] * (T - len(s)) + [1] * len(s) for s in seqs], device=model.device)
-        return {'input_ids': ids, 'attention_mask': mask}
+    encode = lambda idx: tok.pad({'input_ids': [list(prompt_ids[i]) for i in idx]}, padding_side='left',
+                                 return_tensors='pt').to(model.device)
     pick = lambda l: torch.multinomial(torch.softmax(l / temperature, -1), 1).squeeze(1)
     return decode_rows(model, len(prompt_ids), encode, pick, max_new_tokens, list(eos), batch_size)
 
@@ -113,6 +111,6 @@ def grpo_class(head:str='completion', sampler:str='compact'):
                 return super()._generate_single_turn(prompt_ids, images, multimodal_fields, num_generations,
                                                      *a, **kw)
             model = self.accelerator.unwrap_model(self.model_wrapped)
-            return sample_ids(model, prompt_ids, self.max_completion_length, self.eos_token_ids,
-                              self.temperature, self._tokenizer.pad_token_id), None
+            return sample_ids(model, self._tokenizer, prompt_ids, self.max_completion_length,
+                              self.eos_token_ids, self.temperature), None
     return SafetaxGRPOTrainer

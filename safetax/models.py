@@ -220,11 +220,10 @@ def _lora_weight(m):
         if a in m.lora_A: w = w + m.get_delta_weight(a).detach()
     return w
 
-def _packed_forward(self, x):
-    return torch.ops.mkldnn._linear_pointwise(x, self._packed, self.bias, 'none', [], '')
-
-def _packed_lora_forward(self, x, *args, **kwargs):
-    return torch.ops.mkldnn._linear_pointwise(x, self._packed, self.base_layer.bias, 'none', [], '')
+def _packed_forward(self, x, *args, **kwargs):
+    "The packed product; a LoRA layer's bias is its base layer's (PEFT passes extra arguments: unused)."
+    bias = self.base_layer.bias if hasattr(self, 'base_layer') else self.bias
+    return torch.ops.mkldnn._linear_pointwise(x, self._packed, bias, 'none', [], '')
 
 @contextmanager
 def packed_linears(model, rows:int=48):
@@ -238,7 +237,7 @@ def packed_linears(model, rows:int=48):
     mods = [m for m in model.modules() if id(m) not in inside and _packable(m, dtypes)] if usable else []
     for m in loras:
         m._packed = torch.ops.mkldnn._reorder_linear_weight(_lora_weight(m), rows)
-        m.forward = types.MethodType(_packed_lora_forward, m)
+        m.forward = types.MethodType(_packed_forward, m)
     for m in mods:
         m._packed = torch.ops.mkldnn._reorder_linear_weight(m.weight.detach(), rows)
         m.forward = types.MethodType(_packed_forward, m)
