@@ -17,7 +17,7 @@ from .judges import RefusalJudge, is_refusal, REFUSAL_LABELS
 __all__ = ['DIRECT_THOUGHT', 'DIRECT_ANSWER', 'R1ACT_TEMPLATE', 'HARMS', 'DEFAULT_HARM', 'SOURCES', 'HUB_SOURCES',
            'REFINE_TEMPLATE', 'direct_refusal', 'r1_act', 'source_set', 'direct_refusal_hub', 'RefineConfig',
            'refinement_failure', 'first_words', 'first_sentences', 'rewrite_prompts', 'rewrite', 'refine', 'own_share',
-           'response_nll', 'unigram_js', 'distribution_shift']
+           'response_nll', 'unigram_js', 'own_answers', 'distribution_shift']
 
 # %% ../nbs/10_dgr.ipynb
 DIRECT_THOUGHT = "I should not answer this question!"
@@ -233,13 +233,17 @@ def refine(data:pd.DataFrame, model, tok, rc:RefineConfig|None=None, profile:str
     return out
 
 # %% ../nbs/10_dgr.ipynb
-def own_share(original:str, refined:str, tok, min_run:int=3) -> float:
-    "Share of `refined`'s tokens outside runs of >= `min_run` tokens it shares with `original` (1 = all new)."
+def own_share(original:str, refined:str, tok, own=(), min_run:int=3) -> float:
+    """Share of `refined`'s tokens the target wrote: outside runs of >= `min_run` tokens it shares with
+    `original`, unless the whole run occurs in one of `own` (the target's own answers); 1 = all its own."""
     from difflib import SequenceMatcher
-    a, b = (tok(t, add_special_tokens=False).input_ids for t in (original, refined))
+    ids = lambda t: tok(t, add_special_tokens=False).input_ids
+    key = lambda x: f" {' '.join(map(str, x))} "   # token ids, so a run matches whole tokens only
+    a, b, mine = ids(original), ids(refined), [key(ids(t)) for t in own]
     if not b: return 0.0
-    blocks = SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
-    return 1 - sum(k.size for k in blocks if k.size >= min_run) / len(b)
+    copied = sum(k.size for k in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+                 if k.size >= min_run and not any(key(b[k.b:k.b + k.size]) in m for m in mine))
+    return 1 - copied / len(b)
 
 # %% ../nbs/10_dgr.ipynb
 def response_nll(data:pd.DataFrame, model, tok, batch_size:int=8, max_length:int|None=None,
@@ -282,6 +286,13 @@ def unigram_js(texts_a, texts_b, tok) -> float:
     return 0.5 * kl(p, m) + 0.5 * kl(q, m)
 
 # %% ../nbs/10_dgr.ipynb
+def own_answers(data:pd.DataFrame, model, tok, profile:str|Profile|None=None,
+                own_tokens:int=128) -> pd.Series:
+    "`model`'s own greedy answers to `data`'s prompts, with no reference shown (`own_tokens` at most)."
+    cfg = GenConfig(max_new_tokens=own_tokens)
+    return generate(model, tok, data.prompt, cfg, profile, desc='own answers', progress=False).completion
+
+# %% ../nbs/10_dgr.ipynb
 def distribution_shift(data:pd.DataFrame, model, tok, profile:str|Profile|None=None, own_tokens:int=128,
                        nll_batch_size:int=8, max_length:int|None=None) -> dict:
     "How far `data`'s responses are from `model`: mean response NLL, perplexity, unigram JS vs its answers."
@@ -289,7 +300,6 @@ def distribution_shift(data:pd.DataFrame, model, tok, profile:str|Profile|None=N
         raise SafetaxError("distribution_shift got an empty data set; pass at least one prompt/response row")
     dtype = run_settings(profile)[2]   # scored in the dtype the profile generates in
     nll = response_nll(data, with_dtype(model, dtype), tok, batch_size=nll_batch_size, max_length=max_length)
-    own = generate(model, tok, data.prompt, GenConfig(max_new_tokens=own_tokens), profile, desc='own answers',
-                   progress=False)
     return {'nll': float(nll.mean()), 'ppl': float(math.exp(nll.mean())),
-            'js_unigram': unigram_js(data.response, own.completion, tok), 'n': len(data)}
+            'js_unigram': unigram_js(data.response, own_answers(data, model, tok, profile, own_tokens), tok),
+            'n': len(data)}

@@ -17,7 +17,7 @@ from .dgr import SOURCES, RefineConfig
 # %% auto 0
 __all__ = ['DGR_SIZES', 'EVAL_METRICS', 'PAPER_GAIN', 'CURVE_METRICS', 'DGRSizes', 'dgr_sizes', 'eval_profile', 'mix',
            'dose_name', 'train_variant', 'with_refusal', 'seeded', 'pool_seeds', 'reasoning_gain', 'dose_curves',
-           'matched_gain', 'plot_curves', 'plot_shift', 'plot_efficiency', 'eff_name', 'dgr_claims']
+           'matched_gain', 'plot_curves', 'plot_shift', 'plot_efficiency', 'eff_name', 'eff_sizes', 'dgr_claims']
 
 # %% ../nbs/13_dgr_eval.ipynb
 @dataclass(frozen=True)
@@ -282,6 +282,15 @@ def plot_efficiency(eff:pd.DataFrame, base:pd.DataFrame):
 def eff_name(source:str, n:int) -> str:
     "The variant name of the sample-efficiency models trained on `n` refined examples of `source`."
     return f'{source}+dgr n={n}'
+
+# %% ../nbs/13_dgr_eval.ipynb
+def eff_sizes(sz:DGRSizes) -> DGRSizes:
+    """`sz` for the sample-efficiency runs: training counted in epochs (a `max_steps` run becomes its epochs
+    over `sz.n_train` examples), no dose points."""
+    t = sz.train
+    if t.max_steps > 0:
+        t = replace(t, max_steps=-1, epochs=t.max_steps * t.batch_size * t.grad_accum / sz.n_train)
+    return replace(sz, train=t, doses=())
 
 # %% ../nbs/13_dgr_eval.ipynb
 def dgr_claims(details:pd.DataFrame, points:pd.DataFrame, curves:pd.DataFrame, seeds, eff_source:str,
