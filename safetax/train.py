@@ -33,6 +33,7 @@ def sft(model, tok, data:pd.DataFrame, cfg:TrainConfig|None=None, retrain:bool=F
     key = adapter_key(model, data_hash(data), asdict(cfg))
     if not retrain and (m := load_trained(model, key, cfg.method)) is not None: return m
     ds = sft_dataset(data)
+    free_memory(casts=True)   # generation's dtype copies (models.CASTS): not needed to train
     with tempfile.TemporaryDirectory() as out:
         tr = sft_trainer(copy.deepcopy(model).train(), tok, ds, cfg, out)
         t = time.perf_counter()
@@ -405,7 +406,8 @@ def grpo(model, tok, data:pd.DataFrame, reward_funcs, cfg:GRPOSettings|None=None
     ds = grpo_dataset(data, columns)
     peft = LoraConfig(r=cfg.r, lora_alpha=cfg.alpha, target_modules=cfg.target_modules, lora_dropout=0.0,
                       task_type='CAUSAL_LM')
-    if cfg.use_vllm: VLLM_ENGINES.clear(); free_memory()   # TRL starts its own engine: one at a time on GPU 0
+    if cfg.use_vllm: VLLM_ENGINES.clear()   # TRL starts its own engine: one at a time on GPU 0
+    free_memory(casts=True)                 # ... and generation's dtype copies: as `sft`
     with tempfile.TemporaryDirectory() as out:
         policy = copy.deepcopy(model).train()
         tr = grpo_class(cfg.head, cfg.sampler)(model=policy, reward_funcs=reward_funcs,
