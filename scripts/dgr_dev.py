@@ -18,24 +18,20 @@ import json, sys
 from dataclasses import replace
 from pathlib import Path
 from safetax.core import get_profile
-from safetax.data import load_arith, load_prompts, training_prompts, disjoint
+from safetax.data import training_prompts
 from safetax.generate import generate
-from safetax.metrics import score, eval_sets, gen_config
+from safetax.metrics import score, gen_config
 from safetax.train import tiny_lrm, sft_checkpoints
 from safetax.dgr import source_set, refine
 from safetax.dgr_eval import dgr_sizes, eval_profile
+from dev_splits import dev_splits
 
 def dev_sets(P, sz, n:int) -> dict:
     "metric -> (prompts, references or None, generation length) on the development splits."
-    used = set(training_prompts(P.lrm_harmful, seed=P.seed).prompt)
-    used |= set(training_prompts(sz.n_train, seed=P.seed).prompt)
-    harm = training_prompts(seed=P.seed)
-    harm = harm[~harm.prompt.isin(used)].head(n)
-    safe = disjoint(load_prompts('xstest', label='safe'), eval_sets(P, ['over_refusal'])['over_refusal'])
-    arith = load_arith('dev', n=n)
+    harm, safe, arith = dev_splits(P, training_prompts(sz.n_train, seed=P.seed).prompt, n)
     ev = eval_profile(P, sz)
-    return {'asr': (harm.prompt, None, ev.max_new_tokens), 'over_refusal': (safe.prompt.head(n), None,
-            ev.max_new_tokens), 'reasoning': (arith.question, arith.answer, ev.reasoning_tokens)}
+    return {'asr': (harm, None, ev.max_new_tokens), 'over_refusal': (safe, None, ev.max_new_tokens),
+            'reasoning': (arith.question, arith.answer, ev.reasoning_tokens)}
 
 def rates(model, tok, P, sets) -> dict:
     "The model's rates on the development sets (and the share of harmful prompts with no answer)."

@@ -22,21 +22,16 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from scipy.stats import permutation_test
 from safetax.core import get_profile
-from safetax.data import load_arith, load_prompts, training_prompts, disjoint
-from safetax.metrics import score, eval_sets
+from safetax.metrics import score
 from safetax.train import tiny_lrm, grpo
 from safetax.cada import training_mix, safety_responses, CADA_REWARDS
 from safetax.cada_eval import cada_sizes
+from dev_splits import dev_splits
 
 def dev_sets(P, cz, mix, n:int) -> dict:
     "metric -> (prompts, references or None, generation length) on the development splits."
-    used = set(training_prompts(P.lrm_harmful, seed=P.seed).prompt) | set(mix.prompt)
-    harm = training_prompts(seed=P.seed)
-    harm = harm[~harm.prompt.isin(used)].head(n)
-    safe = disjoint(load_prompts('xstest', label='safe'), eval_sets(P, ['over_refusal'])['over_refusal'])
-    safe = safe[~safe.prompt.isin(used)].head(n)
-    arith = load_arith('dev', n=n)
-    return {'asr': (harm.prompt, None, cz.eval_tokens), 'over_refusal': (safe.prompt, None, cz.eval_tokens),
+    harm, safe, arith = dev_splits(P, mix.prompt, n)
+    return {'asr': (harm, None, cz.eval_tokens), 'over_refusal': (safe, None, cz.eval_tokens),
             'reasoning': (arith.question, arith.answer, cz.reasoning_tokens)}
 
 def rates(model, tok, P, cz, sets) -> dict:
