@@ -10,7 +10,7 @@ after each dose and at the end of the run, the rates on
   - no answer: harmful prompts whose thought never closed within the evaluation length.
 A dose axis is useful when every arm's curve passes through intermediate ASRs before the run ends,
 without one arm breaking (refusing everything or never closing its thought) at the first dose.
-Usage: python scripts/dgr_dev.py [lr=0.001] [steps=12] [doses=3,6] [sources=direct_refusal,r1_act]
+Usage: python scripts/dgr_dev.py [lr=0.001] [steps=12] [doses=3] [sources=direct_refusal,r1_act]
                                  [arms=vanilla,dgr] [n=48] [seed=0]   (defaults: the cpu profile's)
 Appends one JSON line per model to runs/dgr_dev.jsonl (scripts/dgr_dev.jsonl: the runs behind the
 cpu profile's DGR dose axis)."""
