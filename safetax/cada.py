@@ -11,7 +11,8 @@ import numpy as np, pandas as pd, torch
 from .core import SafetaxError, check_param, hash_obj, get_profile, Profile, data_dir
 from .data import (load_prompts, disjoint, sample, verify_checksum, read_file, check_columns,
                           training_prompts, whole_sentences)
-from .generate import GenConfig, generate, format_chat, to_messages, split_thinking, choose
+from .generate import GenConfig, generate, format_chat, to_messages, split_thinking
+from .choose import choose
 from .judges import RefusalJudge, is_refusal, COMPLIANCE
 from .metrics import eval_sets, has_answer
 from .train import TrainConfig, GRPOSettings, sft, grpo

@@ -8,7 +8,7 @@ import functools, json, sqlite3, importlib.util, copy
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from pathlib import Path
-import numpy as np, pandas as pd, torch
+import pandas as pd, torch
 from tqdm.auto import tqdm
 from transformers import GenerationConfig
 from .core import SafetaxError, cache_dir, hash_obj, check_param, get_profile, Profile, resolve_dtype
@@ -17,7 +17,7 @@ from .models import weights, saved_once, free_memory, packed_linears, growing_ca
 # %% auto 0
 __all__ = ['BACKENDS', 'CHUNK', 'VLLM_ENGINES', 'run_settings', 'generate', 'to_messages', 'Raw', 'format_chat', 'split_thinking',
            'GenConfig', 'GenCache', 'gen_cache', 'decode_attention_forward', 'decode_attention', 'decode_rows',
-           'contiguous_head', 'with_dtype', 'choose', 'vllm_weights', 'register_vllm', 'vllm_settings']
+           'contiguous_head', 'with_dtype', 'vllm_weights', 'register_vllm', 'vllm_settings']
 
 # %% ../nbs/03_generate.ipynb
 def run_settings(profile:str|Profile|None=None, batch_size:int|None=None, backend:str|None=None,
@@ -358,43 +358,6 @@ def _prefills(prefill, n:int) -> list:
 # %% ../nbs/03_generate.ipynb
 BACKENDS = {'hf': _generate_hf, 'compact': _generate_compact}
 CHUNK = 4  # batches per backend call; the cache commits after each call
-
-# %% ../nbs/03_generate.ipynb
-def choose(model, tok, texts, options, temperature:float=0.0, seed:int=0, profile:str|Profile|None=None,
-           batch_size:int|None=None) -> pd.DataFrame:
-    """The model's pick among `options` after each text (first-token probabilities; argmax, or sampled at
-    `temperature`)."""
-    texts, options = list(texts), list(options)
-    batch_size, _, dtype = run_settings(profile, batch_size)
-    ids = [tok(' ' + o, add_special_tokens=False).input_ids[0] for o in options]
-    if len(set(ids)) < len(ids):
-        raise SafetaxError(f"options {options} share a first token; pick options that start differently")
-    model = with_dtype(model, dtype); fp = model.safetax_fingerprint
-    keys = [hash_obj({'model': fp, 'text': t, 'choice': options}, 32) for t in texts]
-    store = gen_cache(fp); done = store.get(set(keys))
-    todo = [(k, t) for k, t in dict(zip(keys, texts)).items() if k not in done]
-    for i in range(0, len(todo), batch_size):
-        b = todo[i:i + batch_size]
-        enc = tok([t for _, t in b], return_tensors='pt', padding=True,
-                  add_special_tokens=False).to(model.device)
-        pos = (enc['attention_mask'].cumsum(-1) - 1).clamp(min=0)
-        with torch.inference_mode():
-            # the last position by index (prefill note); every position's logits are tens of GB at 8B
-            last = torch.tensor([enc['input_ids'].shape[1] - 1], device=model.device)
-            logits = model(**enc, position_ids=pos, logits_to_keep=last).logits[:, -1].float()
-        lp = torch.log_softmax(logits, -1)[:, ids]
-        recs = {k: {'logp': row} for (k, _), row in zip(b, lp.tolist())}
-        store.put(recs); done.update(recs)
-    store.close()
-    lp = np.array([done[k]['logp'] for k in keys])
-    if temperature > 0:
-        rng = np.random.default_rng(seed)
-        z = lp / temperature; p = np.exp(z - z.max(1, keepdims=True)); p /= p.sum(1, keepdims=True)
-        pick = [rng.choice(len(options), p=row) for row in p]
-    else: pick = lp.argmax(1)
-    probs = np.exp(lp - lp.max(1, keepdims=True)); probs /= probs.sum(1, keepdims=True)
-    return pd.DataFrame({'choice': [options[j] for j in pick],
-                         **{f'p_{o}': probs[:, j] for j, o in enumerate(options)}})
 
 # %% ../nbs/03_generate.ipynb
 def vllm_weights(model, tok=None, merge:bool=False) -> tuple:
