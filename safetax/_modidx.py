@@ -202,6 +202,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                   'safetax.generate.generate': ('generate.html#generate', 'safetax/generate.py'),
                                   'safetax.generate.register_vllm': ('generate.html#register_vllm', 'safetax/generate.py'),
                                   'safetax.generate.run_settings': ('generate.html#run_settings', 'safetax/generate.py'),
+                                  'safetax.generate.shared_prefix': ('generate.html#shared_prefix', 'safetax/generate.py'),
                                   'safetax.generate.split_thinking': ('generate.html#split_thinking', 'safetax/generate.py'),
                                   'safetax.generate.to_messages': ('generate.html#to_messages', 'safetax/generate.py'),
                                   'safetax.generate.vllm_settings': ('generate.html#vllm_settings', 'safetax/generate.py'),

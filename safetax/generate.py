@@ -15,9 +15,10 @@ from .core import SafetaxError, cache_dir, hash_obj, check_param, get_profile, P
 from .models import weights, saved_once, free_memory, packed_linears, growing_cache, keep_kv, CASTS
 
 # %% auto 0
-__all__ = ['BACKENDS', 'CHUNK', 'VLLM_ENGINES', 'run_settings', 'generate', 'to_messages', 'Raw', 'format_chat', 'split_thinking',
-           'GenConfig', 'GenCache', 'gen_cache', 'decode_attention_forward', 'decode_attention', 'decode_rows',
-           'contiguous_head', 'with_dtype', 'vllm_weights', 'register_vllm', 'vllm_settings']
+__all__ = ['BACKENDS', 'REVISIONS', 'CHUNK', 'VLLM_ENGINES', 'run_settings', 'generate', 'to_messages', 'Raw', 'format_chat',
+           'split_thinking', 'GenConfig', 'GenCache', 'gen_cache', 'shared_prefix', 'decode_attention_forward',
+           'decode_attention', 'decode_rows', 'contiguous_head', 'with_dtype', 'vllm_weights', 'register_vllm',
+           'vllm_settings']
 
 # %% ../nbs/03_generate.ipynb
 def run_settings(profile:str|Profile|None=None, batch_size:int|None=None, backend:str|None=None,
@@ -60,7 +61,8 @@ def generate(model, tok, prompts, cfg:GenConfig|None=None, profile:str|Profile|N
     key_of, chunks = {}, []
     # the batches: from the call's own texts, never from the cache
     for c in _chunks(tok, texts, batch_size * CHUNK):
-        cid = hash_obj({'texts': c, 'batch_size': batch_size, 'backend': backend}, 32)
+        cid = hash_obj({'texts': c, 'batch_size': batch_size, 'backend': backend,
+                        **REVISIONS.get(backend, {})}, 32)
         ks = [hash_obj({'model': fp, 'text': t, 'gen': params, 'extra': cache_extra, 'chunk': cid}, 32)
               for t in c]
         key_of.update(zip(c, ks)); chunks.append(list(zip(ks, c)))
@@ -206,6 +208,19 @@ def _generate_hf(model, tok, texts:list, cfg:GenConfig, batch_size:int|None=None
     return recs
 
 # %% ../nbs/03_generate.ipynb
+def shared_prefix(ids, mask) -> tuple:
+    """`(prefix, rest, rest_mask)`: the tokens every left-padded row of `ids` starts with (none for one row;
+    never a row's last token), and the rows without them, still left-padded."""
+    n = mask.sum(1); T = mask.shape[1]; start = T - n
+    L = int(n.min()) - 1 if len(ids) > 1 else 0
+    if L < 1: return ids.new_zeros(0), ids, mask
+    head = ids.gather(1, start[:, None] + torch.arange(L, device=ids.device))
+    p = int((head == head[:1]).all(0).cumprod(0).sum())
+    col = torch.arange(T - p, device=ids.device)[None]
+    src = col + p * (col >= start[:, None])                     # skip each row's p prefix columns
+    return head[0, :p], ids.gather(1, src), mask.gather(1, src)
+
+# %% ../nbs/03_generate.ipynb
 class _Live:
     "The rows being decoded: their KV cache, attention mask, next positions, last logits and output indices."
     def __init__(self, cache, mask, pos, logits, ids):
@@ -213,13 +228,20 @@ class _Live:
 
     @classmethod
     def prefill(cls, model, enc:dict, ids:list):
-        "Run the left-padded prompts `enc` (`input_ids`, `attention_mask`) through `model`; keep the cache."
-        mask, cache = enc['attention_mask'], growing_cache(model)
-        last = torch.tensor([mask.shape[1] - 1], device=model.device)  # an index, not `1`: see below
-        logits = model(input_ids=enc['input_ids'], attention_mask=mask,
-                       position_ids=(mask.cumsum(-1) - 1).clamp(min=0), past_key_values=cache,
+        """Run the left-padded prompts `enc` (`input_ids`, `attention_mask`) through `model`; keep the
+        cache. The tokens all rows start with run once (`shared_prefix`), their keys and values copied."""
+        pre, x, mask = shared_prefix(enc['input_ids'], enc['attention_mask'])
+        cache, p, dev = growing_cache(model), len(pre), model.device
+        if p:
+            model(input_ids=pre[None], position_ids=torch.arange(p, device=dev)[None], past_key_values=cache,
+                  use_cache=True, logits_to_keep=torch.tensor([p - 1], device=dev))
+            keep_kv(cache, torch.zeros(len(x), dtype=torch.long, device=dev))
+        mask = torch.cat([mask.new_ones(len(x), p), mask], 1)       # [prefix | left-padded rest]
+        last = torch.tensor([x.shape[1] - 1], device=dev)  # an index, not `1`: see below
+        pos = (mask.cumsum(-1) - 1).clamp(min=0)[:, p:]
+        logits = model(input_ids=x, attention_mask=mask, position_ids=pos, past_key_values=cache,
                        use_cache=True, logits_to_keep=last).logits[:, -1].float()
-        return cls(cache, mask, mask.sum(-1), logits, torch.tensor(ids, device=model.device))
+        return cls(cache, mask, mask.sum(-1), logits, torch.tensor(ids, device=dev))
 
     def select(self, keep):
         "Keep the rows where `keep` is true; drop the columns no remaining row attends to."
@@ -357,6 +379,8 @@ def _prefills(prefill, n:int) -> list:
 
 # %% ../nbs/03_generate.ipynb
 BACKENDS = {'hf': _generate_hf, 'compact': _generate_compact}
+# a change to a backend that can change its tokens (in bf16) gets a new revision: old cache entries go unused
+REVISIONS = {'compact': {'revision': 'shared-prefix'}}
 CHUNK = 4  # batches per backend call; the cache commits after each call
 
 # %% ../nbs/03_generate.ipynb
