@@ -135,13 +135,10 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope='module')
-def smoke_site(tmp_path_factory):
-    "A smoke reproduction (figures and runs in a temporary folder) and the site built from it."
-    tmp = tmp_path_factory.mktemp('docs')
+def smoke_site(smoke_run):
+    "The shared smoke reproduction (`conftest.smoke_run`) and the site built from it."
+    tmp = smoke_run
     env = {**os.environ, 'SAFETAX_FIGURES': str(tmp/'figures'), 'SAFETAX_RUNS': str(tmp/'runs')}
-    r = subprocess.run([sys.executable, '-m', 'safetax.reproduce', '--profile', 'smoke'], cwd=ROOT, env=env,
-                       capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stderr[-3000:]
     r = subprocess.run([sys.executable, ROOT/'docs'/'build.py', '--out', tmp/'_docs'], cwd=ROOT, env=env,
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, f"{r.stdout[-2000:]}\n{r.stderr[-3000:]}"

@@ -4,12 +4,22 @@ import papermill as pm, pytest
 from conftest import ROOT
 from safetax.reproduce import EXPERIMENTS, BENCHMARKS, experiment_path
 
-@pytest.mark.parametrize('name', EXPERIMENTS + BENCHMARKS)
-def test_experiment_smoke(name, figures_tmp, tmp_path):
+def _has_outputs(out):
+    assert any(out.glob('*.png')) and any(out.glob('*.csv')) and any(out.glob('*.md')), sorted(out.iterdir())
+
+@pytest.mark.parametrize('name', EXPERIMENTS)
+def test_experiment_smoke(name, smoke_run):
+    "The main job's notebooks, each executed once by the shared smoke reproduction (`conftest.smoke_run`)."
+    assert (smoke_run/'runs'/'smoke'/f'{name}.ipynb').exists()
+    _has_outputs(smoke_run/'figures'/name)
+    man = json.loads((smoke_run/'figures'/'manifest.json').read_text())
+    assert man['experiments'][name]['profile'] == 'smoke' and man['versions']['torch']
+
+@pytest.mark.parametrize('name', BENCHMARKS)
+def test_benchmark_smoke(name, figures_tmp, tmp_path):
     pm.execute_notebook(experiment_path(name), tmp_path/f'{name}.ipynb', parameters={'profile': 'smoke'},
                         cwd=experiment_path(name).parent, kernel_name='python3', progress_bar=False)
-    out = figures_tmp/name
-    assert any(out.glob('*.png')) and any(out.glob('*.csv')) and any(out.glob('*.md')), sorted(out.iterdir())
+    _has_outputs(figures_tmp/name)
     man = json.loads((figures_tmp/'manifest.json').read_text())
     assert man['experiments'][name]['profile'] == 'smoke' and man['versions']['torch']
 
