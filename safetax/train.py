@@ -14,7 +14,7 @@ from .models import (adapter_key, adapter_dir, has_adapter, save_adapter, load_a
 from .data import load_arith, load_prompts, whole_sentences, training_prompts, disjoint, sample
 from .judges import awareness_prompts, parse_harmful
 from .metrics import rate_ci, gen_config
-from .generate import GenConfig, generate, contiguous_head, VLLM_ENGINES
+from .generate import GenConfig, generate, contiguous_head, VLLM_ENGINES, REVISIONS
 from .heads import HEADS, SAMPLERS, sft_class, grpo_class
 
 # %% auto 0
@@ -400,8 +400,8 @@ def grpo(model, tok, data:pd.DataFrame, reward_funcs, cfg:GRPOSettings|None=None
     from peft import LoraConfig
     cfg = cfg or GRPOSettings(); reward_funcs = list(reward_funcs)
     cols = [data.prompt.astype(str)] + [data[c].astype(str) for c in columns]
-    key = adapter_key(model, hash_obj(list(zip(*cols))),
-                      {'algo': 'grpo', **asdict(cfg), 'rewards': [f.__name__ for f in reward_funcs]})
+    key = adapter_key(model, hash_obj(list(zip(*cols))), {'algo': 'grpo', **asdict(cfg),
+                      'rewards': [f.__name__ for f in reward_funcs], 'decode': REVISIONS.get(cfg.sampler)})
     if not retrain and (m := load_trained(model, key)) is not None: return m
     ds = grpo_dataset(data, columns)
     peft = LoraConfig(r=cfg.r, lora_alpha=cfg.alpha, target_modules=cfg.target_modules, lora_dropout=0.0,
