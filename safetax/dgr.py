@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_dgr.ipynb 2
 from __future__ import annotations
-import math, re
+import functools, math, re
 from dataclasses import dataclass
 import numpy as np, pandas as pd, torch
 import torch.nn.functional as F
@@ -233,16 +233,24 @@ def refine(data:pd.DataFrame, model, tok, rc:RefineConfig|None=None, profile:str
     return out
 
 # %% ../nbs/10_dgr.ipynb
+def _run_key(ids) -> str:
+    "Token ids as a string in which a run of ids matches whole tokens only."
+    return f" {' '.join(map(str, ids))} "
+
+@functools.lru_cache(maxsize=16)
+def _own_keys(tok, own:tuple) -> list:
+    "`_run_key` of each of the target's own answers `own`: tokenized once per set, not once per example."
+    return [_run_key(tok(t, add_special_tokens=False).input_ids) for t in own]
+
 def own_share(original:str, refined:str, tok, own=(), min_run:int=3) -> float:
     """Share of `refined`'s tokens the target wrote: outside runs of >= `min_run` tokens it shares with
     `original`, unless the whole run occurs in one of `own` (the target's own answers); 1 = all its own."""
     from difflib import SequenceMatcher
-    ids = lambda t: tok(t, add_special_tokens=False).input_ids
-    key = lambda x: f" {' '.join(map(str, x))} "   # token ids, so a run matches whole tokens only
-    a, b, mine = ids(original), ids(refined), [key(ids(t)) for t in own]
+    a, b = (tok(t, add_special_tokens=False).input_ids for t in (original, refined))
     if not b: return 0.0
+    mine = _own_keys(tok, tuple(own))
     copied = sum(k.size for k in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
-                 if k.size >= min_run and not any(key(b[k.b:k.b + k.size]) in m for m in mine))
+                 if k.size >= min_run and not any(_run_key(b[k.b:k.b + k.size]) in m for m in mine))
     return 1 - copied / len(b)
 
 # %% ../nbs/10_dgr.ipynb
