@@ -43,8 +43,9 @@ CADA_SIZES = {
                        sft=TrainConfig(r=4, alpha=8, max_steps=1, batch_size=4, max_length=64),
                        grpo=GRPOSettings(r=4, alpha=8, max_steps=1, batch_size=4, num_generations=2,
                                          max_completion_length=8)),
-    # cpu: few GRPO steps, so that every variant x Profile.train_seeds fits the 35-min budget
-    'cpu': CadaSizes(n_eval=20, n_attack=4, n_reasoning=16, eval_tokens=48, reasoning_tokens=96,
+    # cpu: the profile's whole evaluation sample (100 harmful, 100 XSTest safe, 256 problems) and 20
+    # harmful prompts under each of the 5 templates (100), what effects of 10 points need; few GRPO steps
+    'cpu': CadaSizes(n_eval=None, n_attack=20, n_reasoning=None, eval_tokens=48, reasoning_tokens=96,
                      thought=ThoughtConfig(ref_tokens=16), n_harmful=24, n_benign=12, n_xstest=12,
                      n_samples=2, chain_tokens=48,
                      grpo=GRPOSettings(max_steps=12, batch_size=8, num_generations=4,
