@@ -6,7 +6,9 @@
 from __future__ import annotations
 import numpy as np, pandas as pd, torch
 from .core import SafetaxError, hash_obj, Profile
-from .generate import run_settings, with_dtype, gen_cache
+from contextlib import nullcontext
+from .models import packed_linears
+from .generate import run_settings, with_dtype, gen_cache, REVISIONS, length_chunks, last_logits
 
 # %% auto 0
 __all__ = ['choose']
@@ -17,28 +19,28 @@ def choose(model, tok, texts, options, temperature:float=0.0, seed:int=0, profil
     """The model's pick among `options` after each text (first-token probabilities; argmax, or sampled at
     `temperature`)."""
     texts, options = list(texts), list(options)
-    batch_size, _, dtype = run_settings(profile, batch_size)
+    batch_size, backend, dtype = run_settings(profile, batch_size)
     ids = [tok(' ' + o, add_special_tokens=False).input_ids[0] for o in options]
     if len(set(ids)) < len(ids):
         raise SafetaxError(f"options {options} share a first token; pick options that start differently")
     model = with_dtype(model, dtype); fp = model.safetax_fingerprint
-    keys = [hash_obj({'model': fp, 'text': t, 'choice': options}, 32) for t in texts]
-    store = gen_cache(fp); done = store.get(set(keys))
-    todo = [(k, t) for k, t in dict(zip(keys, texts)).items() if k not in done]
-    for i in range(0, len(todo), batch_size):
-        b = todo[i:i + batch_size]
-        enc = tok([t for _, t in b], return_tensors='pt', padding=True,
-                  add_special_tokens=False).to(model.device)
-        pos = (enc['attention_mask'].cumsum(-1) - 1).clamp(min=0)
-        with torch.inference_mode():
-            # the last position by index (prefill note); every position's logits are tens of GB at 8B
-            last = torch.tensor([enc['input_ids'].shape[1] - 1], device=model.device)
-            logits = model(**enc, position_ids=pos, logits_to_keep=last).logits[:, -1].float()
-        lp = torch.log_softmax(logits, -1)[:, ids]
-        recs = {k: {'logp': row} for (k, _), row in zip(b, lp.tolist())}
-        store.put(recs); done.update(recs)
-    store.close()
-    lp = np.array([done[k]['logp'] for k in keys])
+    shared = backend == 'compact'                        # the compact loop's prefill (`last_logits`)
+    key_of, batches = {}, length_chunks(tok, texts, batch_size)   # the call's own texts, never the cache
+    for b in batches:
+        bid = hash_obj({'texts': b, 'shared': shared, **(REVISIONS['compact'] if shared else {})}, 32)
+        key_of.update({t: hash_obj({'model': fp, 'text': t, 'choice': options, 'batch': bid}, 32) for t in b})
+    store = gen_cache(fp)
+    try:
+        done = store.get(set(key_of.values()))
+        todo = [b for b in batches if not all(key_of[t] in done for t in b)]   # a batch is reused whole
+        with packed_linears(model, batch_size) if shared and todo else nullcontext():
+            for b in todo:
+                enc = tok(b, return_tensors='pt', padding=True, add_special_tokens=False).to(model.device)
+                lp = torch.log_softmax(last_logits(model, enc, shared), -1)[:, ids]
+                recs = {key_of[t]: {'logp': row} for t, row in zip(b, lp.tolist())}
+                store.put(recs); done.update(recs)
+    finally: store.close()
+    lp = np.array([done[key_of[t]]['logp'] for t in texts])
     if temperature > 0:
         rng = np.random.default_rng(seed)
         z = lp / temperature; p = np.exp(z - z.max(1, keepdims=True)); p /= p.sum(1, keepdims=True)

@@ -16,9 +16,9 @@ from .models import weights, saved_once, free_memory, packed_linears, growing_ca
 
 # %% auto 0
 __all__ = ['BACKENDS', 'REVISIONS', 'CHUNK', 'VLLM_ENGINES', 'run_settings', 'generate', 'to_messages', 'Raw', 'format_chat',
-           'split_thinking', 'GenConfig', 'GenCache', 'gen_cache', 'shared_prefix', 'decode_attention_forward',
-           'decode_attention', 'decode_rows', 'contiguous_head', 'with_dtype', 'vllm_weights', 'register_vllm',
-           'vllm_settings']
+           'split_thinking', 'GenConfig', 'GenCache', 'gen_cache', 'length_chunks', 'shared_prefix', 'last_logits',
+           'decode_attention_forward', 'decode_attention', 'decode_rows', 'contiguous_head', 'with_dtype',
+           'vllm_weights', 'register_vllm', 'vllm_settings']
 
 # %% ../nbs/03_generate.ipynb
 def run_settings(profile:str|Profile|None=None, batch_size:int|None=None, backend:str|None=None,
@@ -60,7 +60,7 @@ def generate(model, tok, prompts, cfg:GenConfig|None=None, profile:str|Profile|N
     params = {k: v for k, v in asdict(cfg).items() if k != 'system'}
     key_of, chunks = {}, []
     # the batches: from the call's own texts, never from the cache
-    for c in _chunks(tok, texts, batch_size * CHUNK):
+    for c in length_chunks(tok, texts, batch_size * CHUNK):
         cid = hash_obj({'texts': c, 'batch_size': batch_size, 'backend': backend,
                         **REVISIONS.get(backend, {})}, 32)
         ks = [hash_obj({'model': fp, 'text': t, 'gen': params, 'extra': cache_extra, 'chunk': cid}, 32)
@@ -170,7 +170,7 @@ def gen_cache(fingerprint:str) -> GenCache:
     return GenCache(cache_dir('generations')/f"{hash_obj(fingerprint, 24)}.sqlite")
 
 # %% ../nbs/03_generate.ipynb
-def _chunks(tok, texts:list, step:int) -> list:
+def length_chunks(tok, texts:list, step:int) -> list:
     "The distinct `texts`, longest first (ties by the text), in lists of `step`: a function of the set only."
     uniq = sorted(set(texts))
     lens = [len(ids) for ids in tok(uniq, add_special_tokens=False)['input_ids']]
@@ -276,6 +276,18 @@ class _Live:
         self.logits = model(input_ids=nxt[:, None], attention_mask=self.mask, position_ids=self.pos[:, None],
                             past_key_values=self.cache, use_cache=True).logits[:, -1].float()
         self.pos = self.pos + 1
+
+# %% ../nbs/03_generate.ipynb
+def last_logits(model, enc:dict, shared:bool=True) -> torch.Tensor:
+    """fp32 logits after the last token of each left-padded row of `enc` (`input_ids`, `attention_mask`):
+    `shared`, as the `compact` loop's prefill (`_Live.prefill`: the tokens all rows start with run
+    once); else one forward of the whole rows."""
+    with torch.inference_mode():
+        if shared: return _Live.prefill(model, enc, list(range(len(enc['input_ids'])))).logits
+        pos = (enc['attention_mask'].cumsum(-1) - 1).clamp(min=0)
+        # the last position by index (prefill note); every position's logits are tens of GB at 8B
+        last = torch.tensor([enc['input_ids'].shape[1] - 1], device=model.device)
+        return model(**enc, position_ids=pos, logits_to_keep=last).logits[:, -1].float()
 
 # %% ../nbs/03_generate.ipynb
 def decode_attention_forward(module, query, key, value, attention_mask, dropout:float=0.0,
