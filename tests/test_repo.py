@@ -40,3 +40,22 @@ def test_readme_has_the_two_commands():
 def test_bad_input_is_one_line(call, msg):
     with pytest.raises(SafetaxError) as e: call()
     assert msg in str(e.value) and '\n' not in str(e.value)
+
+def test_done_when_reads_the_committed_run(tmp_path):
+    "`scripts/done_when.py` reads each measured item from the run; a run of the code at HEAD is not stale."
+    import importlib.util, json, shutil, subprocess
+    spec = importlib.util.spec_from_file_location('done_when', ROOT/'scripts'/'done_when.py')
+    dw = importlib.util.module_from_spec(spec); spec.loader.exec_module(dw)
+    items = {r['item']: r for r in dw.rows()}
+    assert items['target card premises met']['target'] == 'all' and 'DGR experiment (min)' in items
+    head = subprocess.run(['git', '-C', str(ROOT), 'rev-parse', 'HEAD'], capture_output=True, text=True)
+    assert dw.stale(head.stdout.strip()) == [] or subprocess.run(   # a dirty tree: only its own changes
+        ['git', '-C', str(ROOT), 'status', '--porcelain', 'nbs', 'safetax', 'data'], capture_output=True,
+        text=True).stdout.strip()
+    first = subprocess.run(['git', '-C', str(ROOT), 'rev-list', '--max-parents=0', 'HEAD'],
+                           capture_output=True, text=True).stdout.split()[0]
+    assert dw.stale(first)                                             # the first commit had other code
+    fig = tmp_path/'figures'; shutil.copytree(ROOT/'figures', fig)     # a run over its targets
+    m = json.loads((fig/'manifest.json').read_text()); m['run']['experiments_wall_s'] = 95 * 60
+    (fig/'manifest.json').write_text(json.dumps(m))
+    assert not {r['item']: r for r in dw.rows(fig)}['main job, install included (min)']['met']
