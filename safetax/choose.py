@@ -4,9 +4,9 @@
 
 # %% ../nbs/03b_choose.ipynb 2
 from __future__ import annotations
+from contextlib import nullcontext
 import numpy as np, pandas as pd, torch
 from .core import SafetaxError, hash_obj, Profile
-from contextlib import nullcontext
 from .models import packed_linears
 from .generate import run_settings, with_dtype, gen_cache, REVISIONS, length_chunks, last_logits
 
