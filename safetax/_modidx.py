@@ -261,6 +261,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                 'safetax.launch.memory_plan': ('launch.html#memory_plan', 'safetax/launch.py'),
                                 'safetax.launch.sft_on_gpus': ('launch.html#sft_on_gpus', 'safetax/launch.py'),
                                 'safetax.launch.split_batch': ('launch.html#split_batch', 'safetax/launch.py'),
+                                'safetax.launch.write_accelerate_config': ('launch.html#write_accelerate_config', 'safetax/launch.py'),
                                 'safetax.launch.write_fsdp_config': ('launch.html#write_fsdp_config', 'safetax/launch.py'),
                                 'safetax.launch.write_job': ('launch.html#write_job', 'safetax/launch.py')},
             'safetax.metrics': { 'safetax.metrics._ci_bars': ('metrics.html#_ci_bars', 'safetax/metrics.py'),
@@ -427,6 +428,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                'safetax.train.keep_trained': ('train.html#keep_trained', 'safetax/train.py'),
                                'safetax.train.load_trained': ('train.html#load_trained', 'safetax/train.py'),
                                'safetax.train.lookalikes': ('train.html#lookalikes', 'safetax/train.py'),
+                               'safetax.train.micro_batches': ('train.html#micro_batches', 'safetax/train.py'),
                                'safetax.train.plain_forward': ('train.html#plain_forward', 'safetax/train.py'),
                                'safetax.train.safety_warmup': ('train.html#safety_warmup', 'safetax/train.py'),
                                'safetax.train.sft': ('train.html#sft', 'safetax/train.py'),
@@ -437,5 +439,4 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                'safetax.train.think': ('train.html#think', 'safetax/train.py'),
                                'safetax.train.tiny_lrm': ('train.html#tiny_lrm', 'safetax/train.py'),
                                'safetax.train.trainer_stats': ('train.html#trainer_stats', 'safetax/train.py'),
-                               'safetax.train.warmup_data': ('train.html#warmup_data', 'safetax/train.py'),
-                               'safetax.train.write_accelerate_config': ('train.html#write_accelerate_config', 'safetax/train.py')}}}
+                               'safetax.train.warmup_data': ('train.html#warmup_data', 'safetax/train.py')}}}

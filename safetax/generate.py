@@ -12,7 +12,8 @@ import pandas as pd, torch
 from tqdm.auto import tqdm
 from transformers import GenerationConfig
 from .core import SafetaxError, cache_dir, hash_obj, check_param, get_profile, Profile, resolve_dtype
-from .models import weights, saved_once, free_memory, packed_linears, growing_cache, keep_kv, CASTS
+from .models import (weights, saved_once, free_memory, trim_memory, packed_linears, growing_cache,
+                            keep_kv, CASTS)
 
 # %% auto 0
 __all__ = ['BACKENDS', 'REVISIONS', 'CHUNK', 'VLLM_ENGINES', 'run_settings', 'generate', 'to_messages', 'Raw', 'format_chat',
@@ -75,6 +76,7 @@ def generate(model, tok, prompts, cfg:GenConfig|None=None, profile:str|Profile|N
         for b in tqdm(todo, desc=desc, disable=not progress or not todo, leave=False):
             recs = dict(zip([k for k, _ in b], run(model, tok, [t for _, t in b], cfg, batch_size)))
             if store is not None: store.put(recs)
+            trim_memory()   # a call's KV caches are freed, but glibc keeps their pages: hand them back
             done.update(recs); fresh.update(recs)
     finally:
         if store is not None: store.close()

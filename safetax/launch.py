@@ -16,8 +16,36 @@ from .train import TrainConfig, GRPOSettings, sft_dataset, data_hash, load_train
 from .generate import VLLM_ENGINES
 
 # %% auto 0
-__all__ = ['FSDP_CONFIG', 'PAPER_PARAMS_B', 'QWEN3_VOCAB', 'write_fsdp_config', 'split_batch', 'disk_weights', 'write_job',
-           'launch_command', 'launch_sft', 'main', 'sft_on_gpus', 'full_sft_gb', 'memory_plan']
+__all__ = ['ACCELERATE_CONFIG', 'FSDP_CONFIG', 'PAPER_PARAMS_B', 'QWEN3_VOCAB', 'write_accelerate_config', 'write_fsdp_config',
+           'split_batch', 'disk_weights', 'write_job', 'launch_command', 'launch_sft', 'main', 'sft_on_gpus',
+           'full_sft_gb', 'memory_plan']
+
+# %% ../nbs/09_launch.ipynb
+ACCELERATE_CONFIG = """\
+compute_environment: LOCAL_MACHINE
+distributed_type: DEEPSPEED
+deepspeed_config:
+  deepspeed_multinode_launcher: standard
+  offload_optimizer_device: none
+  offload_param_device: none
+  zero3_init_flag: false
+  zero_stage: 2
+mixed_precision: bf16
+machine_rank: 0
+main_training_function: main
+num_machines: 1
+num_processes: 8
+rdzv_backend: static
+same_network: true
+use_cpu: false
+"""
+
+def write_accelerate_config(path='accelerate_grpo.yaml', num_processes:int=8,
+                            config:str=ACCELERATE_CONFIG) -> str:
+    "Write accelerate `config` (`ACCELERATE_CONFIG`: DeepSpeed for GRPO) for `num_processes` GPUs to `path`."
+    check_param('num_processes', num_processes, int)
+    Path(path).write_text(config.replace('num_processes: 8', f'num_processes: {num_processes}'))
+    return str(path)
 
 # %% ../nbs/09_launch.ipynb
 FSDP_CONFIG = """\
@@ -50,7 +78,7 @@ use_cpu: false
 
 def write_fsdp_config(path='accelerate_fsdp.yaml', num_processes:int=8) -> str:
     "Write `FSDP_CONFIG` (with `num_processes` GPUs) to `path`; return the path."
-    return train.write_accelerate_config(path, num_processes, FSDP_CONFIG)
+    return write_accelerate_config(path, num_processes, FSDP_CONFIG)
 
 # %% ../nbs/09_launch.ipynb
 def split_batch(cfg:TrainConfig, n:int) -> TrainConfig:

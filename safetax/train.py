@@ -19,11 +19,10 @@ from .heads import HEADS, SAMPLERS, sft_class, grpo_class
 
 # %% auto 0
 __all__ = ['GENERAL_THOUGHT', 'REFUSE_THOUGHT', 'AWARE_THOUGHT', 'JUDGE_THOUGHT', 'REFUSAL_REPLIES', 'REFUSED_HARMS',
-           'AWARE_SHARE', 'LRM_TRAIN', 'TARGET_PREMISES', 'AWARE_PARSED', 'ACCELERATE_CONFIG', 'sft', 'TrainConfig',
+           'AWARE_SHARE', 'LRM_TRAIN', 'TARGET_PREMISES', 'AWARE_PARSED', 'sft', 'TrainConfig', 'micro_batches',
            'bf16_supported', 'sft_dataset', 'data_hash', 'sft_trainer', 'trainer_stats', 'plain_forward',
            'load_trained', 'keep_trained', 'sft_checkpoints', 'think', 'safety_warmup', 'aware_warmup', 'lookalikes',
-           'warmup_data', 'tiny_lrm', 'awareness_probe', 'target_card', 'GRPOSettings', 'grpo_dataset', 'grpo',
-           'write_accelerate_config']
+           'warmup_data', 'tiny_lrm', 'awareness_probe', 'target_card', 'GRPOSettings', 'grpo_dataset', 'grpo']
 
 # %% ../nbs/06_train.ipynb
 def sft(model, tok, data:pd.DataFrame, cfg:TrainConfig|None=None, retrain:bool=False, save_at:dict|None=None):
@@ -55,6 +54,7 @@ class TrainConfig:
     max_steps: int = -1             # > 0 overrides epochs
     batch_size: int = 8
     grad_accum: int = 1
+    rows: int = 4                   # most examples per forward pass (memory): see `micro_batches`
     max_length: int = 256           # tokens per example (prompt + completion)
     warmup_ratio: float = 0.05      # share of steps with linear warm-up
     bf16: bool|None = None          # None: use bf16 autocast where the hardware supports it
@@ -64,11 +64,21 @@ class TrainConfig:
 
     def __post_init__(self):
         check_param('method', self.method, str, ['lora', 'full'])
-        for k in ('r', 'alpha', 'max_steps', 'batch_size', 'grad_accum', 'max_length', 'seed'):
+        for k in ('r', 'alpha', 'max_steps', 'batch_size', 'grad_accum', 'rows', 'max_length', 'seed'):
             check_param(k, getattr(self, k), int)
         for k in ('lr', 'epochs', 'warmup_ratio'): check_param(k, getattr(self, k), (int, float))
         check_param('group_by_length', self.group_by_length, bool)
         check_param('head', self.head, str, list(HEADS))
+        if min(self.rows, self.batch_size) < 1:
+            raise SafetaxError(f"rows={self.rows} and batch_size={self.batch_size} must be at least 1")
+
+# %% ../nbs/06_train.ipynb
+def micro_batches(cfg:TrainConfig) -> tuple:
+    """`(examples per forward pass, passes per optimiser step)`: each of the step's `grad_accum` batches in
+    the fewest equal parts of at most `cfg.rows` examples."""
+    b = cfg.batch_size
+    parts = next(p for p in range(-(-b // cfg.rows), b + 1) if b % p == 0)
+    return b // parts, cfg.grad_accum * parts
 
 # %% ../nbs/06_train.ipynb
 def bf16_supported(device:str='cpu') -> bool:
@@ -99,10 +109,10 @@ def sft_trainer(model, tok, ds, cfg:TrainConfig, out:str):
     "A TRL `SFTTrainer` (`heads.sft_class(cfg.head)`) for `cfg`, on CPU unless the model sits on a GPU."
     from trl import SFTConfig
     from peft import LoraConfig
-    cpu = model.device.type == 'cpu'
+    cpu, (rows, accum) = model.device.type == 'cpu', micro_batches(cfg)
     args = SFTConfig(output_dir=out, learning_rate=cfg.lr, num_train_epochs=cfg.epochs,
-                     max_steps=cfg.max_steps, per_device_train_batch_size=cfg.batch_size,
-                     gradient_accumulation_steps=cfg.grad_accum, max_length=cfg.max_length,
+                     max_steps=cfg.max_steps, per_device_train_batch_size=rows,
+                     gradient_accumulation_steps=accum, max_length=cfg.max_length,
                      warmup_steps=cfg.warmup_ratio, lr_scheduler_type='cosine',
                      bf16=bf16_supported(model.device.type) if cfg.bf16 is None else cfg.bf16, use_cpu=cpu,
                      # TRL's default trades compute for memory; on CPU it costs time and saves nothing we need
@@ -421,30 +431,3 @@ def grpo(model, tok, data:pd.DataFrame, reward_funcs, cfg:GRPOSettings|None=None
                  'prompts': len(ds), 'log_history': [h for h in tr.state.log_history if 'reward' in h]}
     m = keep_trained(model, tr.model, tok, key, stats)
     del tr, policy; free_memory(); return m   # as `sft` does: the trainer's memory back to the system
-
-# %% ../nbs/06_train.ipynb
-ACCELERATE_CONFIG = """\
-compute_environment: LOCAL_MACHINE
-distributed_type: DEEPSPEED
-deepspeed_config:
-  deepspeed_multinode_launcher: standard
-  offload_optimizer_device: none
-  offload_param_device: none
-  zero3_init_flag: false
-  zero_stage: 2
-mixed_precision: bf16
-machine_rank: 0
-main_training_function: main
-num_machines: 1
-num_processes: 8
-rdzv_backend: static
-same_network: true
-use_cpu: false
-"""
-
-def write_accelerate_config(path='accelerate_grpo.yaml', num_processes:int=8,
-                            config:str=ACCELERATE_CONFIG) -> str:
-    "Write accelerate `config` (`ACCELERATE_CONFIG`: DeepSpeed for GRPO) for `num_processes` GPUs to `path`."
-    check_param('num_processes', num_processes, int)
-    Path(path).write_text(config.replace('num_processes: 8', f'num_processes: {num_processes}'))
-    return str(path)
