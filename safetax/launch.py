@@ -238,7 +238,7 @@ def memory_plan(experiment:str, gpu_gb:float=141.0, gpus:int=8, vllm_share:float
                      2 * t32 + engine + judges)],
             'selfguard': [('fit vectors, steered sweep (hf)', 'target fp32 + judges', t32 + judges),
                           ('STAR-1 full SFT (launch_sft, FSDP)', f'1/{gpus} of 16 B/param + its logits',
-                           full_sft_gb(p['target'], 8 * 8192, gpus))],   # micro-batch 8 × 8,192 tokens
+                           full_sft_gb(p['target'], TrainConfig.rows * 8192, gpus))],   # rows × 8,192 tokens
             'cada': [('safety chains', 'target fp32 + vLLM engine', t32 + engine),
                      ('GRPO (vLLM colocated)', "target fp32 + policy copy + LoRA + TRL's engine (ours freed)",
                       2 * t32 + 0.5 + GRPOSettings().vllm_memory * gpu_gb),
