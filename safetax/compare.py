@@ -80,13 +80,13 @@ def compare_table(vs:dict, tok, profile:str|Profile) -> tuple:
         raise SafetaxError("compare_table got no variants; pass the dict returned by "
                            "safetax.compare.variants")
     P = get_profile(profile); rows, details = [], []
-    SHOWN = ('asr', 'over_refusal', 'reasoning')
+    shown = ('asr', 'over_refusal', 'reasoning')
     for name, v in vs.items():
         m = v.load()     # one variant's model at a time
         # all of `evaluate`'s sets, as the experiments evaluate them: their generations are this one's
         # (the same batches), so a model an experiment evaluated is read from the cache, not generated again
         s, d = v.guard.evaluate(m, tok, P, name=name, details=True)
-        s, d = s[s.metric.isin(SHOWN)], d[d.metric.isin(SHOWN)]
+        s, d = s[s.metric.isin(shown)], d[d.metric.isin(shown)]
         del m; free_memory()
         row = {'model': name}
         for r in s.itertuples():
