@@ -3,8 +3,9 @@
 Loads the `cpu` profile's target (the tiny LRM), generates the first `n` HarmBench evaluation prompts at the
 DGR experiment's safety budget (cache off) under `torch.profiler`, and reports
   - new tokens per second (a timed run without the profiler, after one warm-up call);
-  - the share of the profiled CPU time in the linear layers' products (`mkldnn::_linear_pointwise`,
-    `aten::addmm`, `aten::mm`, `aten::linear`), in attention (`scaled_dot_product`) and in the rest;
+  - the share of the profiled CPU time in the linear layers' products (`LINEAR`: oneDNN's packed
+    product and aten's `addmm`, `mm`, `linear`, `matmul`), in attention (`scaled_dot_product`) and in the
+    rest;
   - the linear products' rate: their FLOPs (2 x in x out per input row, counted by forward hooks on every
     `nn.Linear`) over their profiled time, beside `safetax.speed.matmul_gflops` (a 2048-square `F.linear`).
 If the products take most of the time at close to the square product's rate, generation is bound by its
@@ -50,7 +51,8 @@ def main(args):
     ev = prof.key_averages(); total = sum(e.self_cpu_time_total for e in ev) / 1e6
     lin = sum(e.self_cpu_time_total for e in ev if e.key in LINEAR) / 1e6
     att = sum(e.self_cpu_time_total for e in ev if 'scaled_dot_product' in e.key) / 1e6
-    row = {'date': time.strftime('%Y-%m-%d'), 'machine': machine_facts(), 'dtype': dtype, 'prompts': len(texts),
+    row = {'date': time.strftime('%Y-%m-%d'), 'machine': machine_facts(), 'dtype': dtype,
+           'prompts': len(texts),
            'batch_size': P.batch_size, 'max_new_tokens': cfg.max_new_tokens, 'new_tokens': new,
            'seconds': round(secs, 2), 'tokens_per_s': round(new / secs, 1),
            'profiled_s': round(total, 2), 'linear_share': round(lin / total, 3),
